@@ -1,0 +1,109 @@
+"""Mapping of export cells to the workspace's codes: categories, numbers, dates and item answers.
+
+Each function takes one source column (text cells, ``None`` where empty) and returns the
+converted values plus the cells it had to change or could not interpret, so the caller can
+record every change in the validation report. Text that matches no known label is an error
+(a mapping the study must declare), never a silent missing value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import ColumnError, example_rows
+from survey.instruments import normalise_label
+
+_SPACES = "\u3000\u00a0\t\r\n"
+
+
+@dataclass
+class Converted:
+    """Converted values and the masks of cells the conversion touched."""
+
+    values: pd.Series
+    blank: np.ndarray                  # empty in the source
+    invalid: np.ndarray                # present but not acceptable (out of range, not a number)
+    trimmed: np.ndarray                # accepted after removing stray white space
+
+
+def has_stray_space(text: pd.Series) -> np.ndarray:
+    """Cells with white space before, after or inside the text (including U+3000 and NBSP)."""
+    present = text.notna()
+    stray = pd.Series(False, index=text.index)
+    stray[present] = text[present].str.contains(r"[\s\u3000\u00a0]", regex=True)
+    return stray.to_numpy()
+
+
+def level_lookup(levels: list[dict]) -> dict[str, object]:
+    """Normalised code, alias and label (en, zh-CN) to the level's code."""
+    lookup: dict[str, object] = {}
+    for level in levels:
+        for value in (level["code"], *level.get("aliases", []), *level.get("en", []), *level.get("zh-CN", [])):
+            lookup[normalise_label(value)] = level["code"]
+    return lookup
+
+
+def map_labels(text: pd.Series, lookup: dict[str, object], *, where: str, rows: pd.Series) -> Converted:
+    """Map text to codes through ``lookup``; unknown text raises a ColumnError naming examples."""
+    blank = text.isna().to_numpy()
+    distinct = pd.unique(text[~blank])  # a column holds few distinct labels: normalise each once
+    by_raw = {raw: lookup.get(normalise_label(raw)) for raw in distinct}
+    codes = text.map(by_raw)
+    unknown = ~blank & codes.isna().to_numpy()
+    if unknown.any():
+        found = pd.unique(text[unknown])[:3]
+        raise ColumnError(f"{where}: expected one of the declared labels, found {list(found)} in "
+                          f"{example_rows(rows[unknown])}; add the label to the instrument or to "
+                          "`label_variants` / the variable's levels in study.yaml")
+    trimmed = has_stray_space(text) & ~blank
+    return Converted(values=codes, blank=blank, invalid=np.zeros(len(text), bool), trimmed=trimmed)
+
+
+def map_codes(text: pd.Series, valid: set, *, where: str, rows: pd.Series) -> Converted:
+    """Numeric codes: non-numbers raise; numbers outside ``valid`` are returned as invalid (missing)."""
+    blank = text.isna().to_numpy()
+    numbers = pd.to_numeric(text.str.strip(), errors="coerce")
+    not_number = ~blank & numbers.isna().to_numpy()
+    if not_number.any():
+        found = pd.unique(text[not_number])[:3]
+        raise ColumnError(f"{where}: expected numeric codes, found {list(found)} in {example_rows(rows[not_number])}; "
+                          "if this export holds text answers set `answers: labels` for the input")
+    invalid = ~blank & ~numbers.isin(list(valid)).to_numpy()
+    values = numbers.where(~invalid)
+    return Converted(values=values, blank=blank, invalid=invalid, trimmed=np.zeros(len(text), bool))
+
+
+def map_value_labels(text: pd.Series, value_labels: dict[str, str], lookup: dict[str, object], *,
+                     where: str, rows: pd.Series) -> Converted:
+    """SPSS-style codes: translate each code through the file's value labels, then map the label."""
+    blank = text.isna().to_numpy()
+    labels = text.str.strip().map(value_labels)
+    invalid = ~blank & labels.isna().to_numpy()
+    mapped = map_labels(labels.where(~invalid), lookup, where=f"{where} (value labels)", rows=rows)
+    return Converted(values=mapped.values, blank=blank, invalid=invalid, trimmed=np.zeros(len(text), bool))
+
+
+def to_number(text: pd.Series, *, integer: bool, minimum=None, maximum=None) -> Converted:
+    """Numbers; non-numbers and values outside [minimum, maximum] are invalid (missing)."""
+    blank = text.isna().to_numpy()
+    numbers = pd.to_numeric(text.str.strip(), errors="coerce")
+    bad = ~blank & numbers.isna().to_numpy()
+    if integer:
+        bad |= ~blank & ~bad & (numbers % 1 != 0).to_numpy()
+    if minimum is not None:
+        bad |= (numbers < minimum).to_numpy()
+    if maximum is not None:
+        bad |= (numbers > maximum).to_numpy()
+    values = numbers.where(~bad)
+    values = values.astype("Int64") if integer else values.astype("Float64")
+    return Converted(values=values, blank=blank, invalid=bad, trimmed=np.zeros(len(text), bool))
+
+
+def to_datetime(text: pd.Series) -> Converted:
+    blank = text.isna().to_numpy()
+    values = pd.to_datetime(text.str.strip(), errors="coerce", format="mixed")
+    invalid = ~blank & values.isna().to_numpy()
+    return Converted(values=values, blank=blank, invalid=invalid, trimmed=np.zeros(len(text), bool))

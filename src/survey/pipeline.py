@@ -1,0 +1,38 @@
+"""The demo pipeline: every step the workspace has, run in order on one study."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+TRUTH_KEYS = {"duplicates": "duplicate_submission", "impossible_ages": "age_out_of_range",
+              "missing_items": "missing_item", "whitespace_labels": "whitespace_trimmed",
+              "out_of_range_codes": "code_out_of_range"}
+
+
+def planted_vs_found(result, truth_file: Path) -> list[tuple[str, int, int]]:
+    """(problem, planted per the truth file, found by validation) for each planted problem."""
+    truth = json.loads(Path(truth_file).read_text(encoding="utf-8"))["planted"]["total"]
+    found = result.issue_counts()
+    return [(name, int(truth[name]), int(found.get(issue, 0))) for name, issue in TRUTH_KEYS.items()]
+
+
+def run_demo(study_file: Path, echo: Callable[[str], None] = print) -> None:
+    """Validate and ingest the study (later steps are added here as they land) and say where outputs are."""
+    from survey.intake import ingest
+
+    result = ingest(study_file)
+    study = result.study
+    counts = result.counts().loc["total"]
+    echo(f"[intake] {study.id}: {counts.rows_in} rows in, {counts.rows_kept} kept, {counts.rows_rejected} rejected")
+    if result.key_created:
+        echo("[intake] created a new pseudonymisation key outside the repository (see README: keys)")
+    truth = study.spec.get("truth")
+    if truth:
+        for name, planted, found in planted_vs_found(result, study.path(truth)):
+            echo(f"[check]  {name:<20} planted {planted:>4}  found {found:>4}  {'ok' if planted == found else 'MISMATCH'}")
+    out = study.processed_dir
+    echo("outputs:")
+    for name in ("responses.parquet", "validation_report.csv", "validation_summary.md", "manifest.json"):
+        echo(f"  {out / name}")

@@ -1,0 +1,148 @@
+"""Study configuration: one ``study.yaml`` per study, validated against ``schema.yaml``.
+
+The file declares the input exports and how their columns map to the workspace's variable
+names, the variables' types and valid values, the instruments, the sample design, the
+district column, the personal identifiers and how to treat them, and the population
+margins. Paths in the file are relative to the file's folder.
+
+Example
+-------
+>>> from survey.study import load_study
+>>> study = load_study("data/demo/study.yaml")        # doctest: +SKIP
+>>> [i.id for i in study.inputs]                       # doctest: +SKIP
+['wave2023', 'wave2024', 'wave2024_counties']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from survey.errors import ConfigError
+from survey.instruments import Instrument, load_instrument
+from survey.schema import validate_against_schema
+
+SCHEMA_FILE = Path(__file__).with_name("schema.yaml")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    id: str
+    path: Path
+    format: str
+    answers: str
+    columns: dict[str, str]
+    wave: int | None = None
+    encoding: str = "auto"
+    sheet: str | int = 0
+
+
+@dataclass
+class Study:
+    """A validated study configuration with its paths resolved."""
+
+    id: str
+    root: Path
+    config_file: Path
+    spec: dict[str, Any] = field(repr=False)
+    inputs: list[InputSpec] = field(default_factory=list)
+    instruments: dict[str, Instrument] = field(default_factory=dict, repr=False)
+
+    @property
+    def processed_dir(self) -> Path:
+        return self.root / "processed"
+
+    @property
+    def variables(self) -> dict[str, dict]:
+        return self.spec["variables"]
+
+    @property
+    def design(self) -> dict:
+        return self.spec["design"]
+
+    @property
+    def district_column(self) -> str:
+        return self.spec["district_column"]
+
+    @property
+    def pii(self) -> dict[str, str]:
+        return self.spec["pii"].get("columns", {})
+
+    def path(self, relative: str) -> Path:
+        return (self.root / relative).resolve()
+
+    def districts(self) -> pd.DataFrame:
+        """The district table (code, number, name_zh, name_en, ...)."""
+        if "districts" not in self.spec:
+            raise ConfigError(f"{self.config_file}: districts: expected a CSV file name, found none")
+        return pd.read_csv(self.path(self.spec["districts"]), dtype={"code": str})
+
+    def instrument_options(self, instrument_id: str) -> dict:
+        return self.spec["instruments"].get(instrument_id) or {}
+
+
+def _format_of(path: Path, declared: str | None) -> str:
+    if declared:
+        return declared
+    suffix = path.suffix.lower().lstrip(".")
+    known = {"csv": "csv", "txt": "csv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav", "zsav": "sav", "parquet": "parquet"}
+    if suffix not in known:
+        raise ConfigError(f"{path}: cannot tell the format from the extension '.{suffix}'; set `format:` to csv, xlsx, sav or parquet")
+    return known[suffix]
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study configuration; errors name the key, the expectation and the finding."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "study.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{path}: study configuration not found")
+    with path.open(encoding="utf-8") as handle:
+        try:
+            spec = yaml.safe_load(handle)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark else ""
+            raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    validate_against_schema(spec, SCHEMA_FILE, where=str(path))
+    root = path.parent.resolve()
+    inputs = []
+    for entry in spec["inputs"]:
+        file = (root / entry["file"]).resolve()
+        inputs.append(InputSpec(id=entry["id"], path=file, format=_format_of(file, entry.get("format")),
+                                answers=entry["answers"], columns=dict(entry["columns"]), wave=entry.get("wave"),
+                                encoding=entry.get("encoding", "auto"), sheet=entry.get("sheet", 0)))
+    instruments = {i: load_instrument(i, search_dirs=(root,)) for i in spec["instruments"]}
+    study = Study(id=spec["id"], root=root, config_file=path.resolve(), spec=spec, inputs=inputs, instruments=instruments)
+    _check_references(study)
+    return study
+
+
+def _check_references(study: Study) -> None:
+    """Cross-field checks a schema cannot express."""
+    where = study.config_file
+    known = set(study.variables) | set(study.pii)
+    for inst in study.instruments.values():
+        known |= set(inst.item_ids)
+    for spec in study.inputs:
+        unknown = sorted(set(spec.columns.values()) - known)
+        if unknown:
+            raise ConfigError(f"{where}: inputs[{spec.id}].columns: expected variables declared under `variables`, "
+                              f"`pii.columns` or instrument items, found {unknown[:5]}")
+    design = study.design
+    for key in ("psu", "weight", "fpc"):
+        if key in design and design[key] not in study.variables:
+            raise ConfigError(f"{where}: design.{key}: expected a declared variable, found {design[key]!r}")
+    for column in design.get("strata", []):
+        if column not in study.variables:
+            raise ConfigError(f"{where}: design.strata: expected declared variables, found {column!r}")
+    if study.district_column not in study.variables:
+        raise ConfigError(f"{where}: district_column: expected a declared variable, found {study.district_column!r}")
+    for name, var in study.variables.items():
+        if var["type"] == "category" and not (var.get("levels") or var.get("levels_from")):
+            raise ConfigError(f"{where}: variables.{name}: expected `levels` or `levels_from` for a category, found neither")

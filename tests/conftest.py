@@ -1,0 +1,38 @@
+"""Shared test set-up: keys in a temporary folder, paths to the demo study."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False, help="run tests marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with `make test-slow`")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _key_dir(tmp_path_factory, monkeypatch):
+    """Pseudonymisation keys never touch the user's real key folder during tests."""
+    monkeypatch.setenv("SURVEY_KEY_DIR", str(tmp_path_factory.getbasetemp() / "keys"))
+
+
+@pytest.fixture(scope="session")
+def demo_copy(tmp_path_factory) -> Path:
+    """A private copy of the demo study (config, reference tables, raw exports), without outputs."""
+    target = tmp_path_factory.mktemp("demo") / "demo"
+    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("processed", "interim"))
+    return target
