@@ -214,9 +214,12 @@ def _pairwise_cor(x: np.ndarray, names: Sequence[str], caller: str) -> np.ndarra
     count, sum_i, sum_sq_i, cross, _ = _pair_sums(x)
     _check_pair_counts(count, names, caller)
     cov = (cross - sum_i * sum_i.T / count) / (count - 1.0)
-    var_in_pair = (sum_sq_i - sum_i**2 / count) / (count - 1.0)
+    spread = sum_sq_i - sum_i**2 / count
+    # a constant item leaves rounding residue of order eps * sum of squares, not exact zero
+    constant = spread <= 64 * np.finfo(float).eps * sum_sq_i
+    var_in_pair = spread / (count - 1.0)
     denom = var_in_pair * var_in_pair.T
-    flat = np.argwhere(np.triu(denom <= 0, k=1))
+    flat = np.argwhere(np.triu(constant | constant.T, k=1))
     if len(flat):
         i, j = flat[0]
         raise ColumnError(
