@@ -175,7 +175,6 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
         out[variable] = converted.values
         bad = converted.invalid | (converted.blank if var.get("required") else np.zeros(len(text), bool))
         if bad.any():
-            issue = f"{variable}_out_of_range" if converted.invalid.any() else f"{variable}_missing"
             issues = np.where(converted.invalid, f"{variable}_out_of_range", f"{variable}_missing")
             for name in np.unique(issues[bad]):
                 mask = bad & (issues == name)
@@ -185,7 +184,6 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
                     findings.add(mask, column, variable, name, "rejected", text)
                 else:
                     findings.add(mask, column, variable, name, "set_missing", text)
-            del issue
         if converted.trimmed.any():
             findings.add(converted.trimmed, column, variable, "whitespace_trimmed", "fixed", text)
 
@@ -267,7 +265,10 @@ def _derive(study: Study, data: pd.DataFrame) -> pd.DataFrame:
         data["age_group"] = pd.cut(age.astype(float), bins=[*groups["breaks"], np.inf], right=False, labels=groups["labels"])
     strata = study.design.get("strata")
     if strata:
-        data["stratum"] = data[strata].astype(str).agg("-".join, axis=1)
+        stratum = data[strata[0]].astype(str)
+        for column in strata[1:]:
+            stratum = stratum + "-" + data[column].astype(str)
+        data["stratum"] = stratum
     return data
 
 

@@ -8,6 +8,7 @@ record every change in the validation report. Text that matches no known label i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from survey.errors import ColumnError, example_rows
 from survey.instruments import normalise_label
 
-_SPACES = "\u3000\u00a0\t\r\n"
+_SPACE = re.compile(r"[\s\u3000\u00a0]")
 
 
 @dataclass
@@ -31,10 +32,9 @@ class Converted:
 
 def has_stray_space(text: pd.Series) -> np.ndarray:
     """Cells with white space before, after or inside the text (including U+3000 and NBSP)."""
-    present = text.notna()
-    stray = pd.Series(False, index=text.index)
-    stray[present] = text[present].str.contains(r"[\s\u3000\u00a0]", regex=True)
-    return stray.to_numpy()
+    index, distinct = pd.factorize(text)
+    stray = np.array([bool(_SPACE.search(str(value))) for value in distinct] + [False])
+    return stray[index]
 
 
 def level_lookup(levels: list[dict]) -> dict[str, object]:
@@ -48,10 +48,13 @@ def level_lookup(levels: list[dict]) -> dict[str, object]:
 
 def map_labels(text: pd.Series, lookup: dict[str, object], *, where: str, rows: pd.Series) -> Converted:
     """Map text to codes through ``lookup``; unknown text raises a ColumnError naming examples."""
-    blank = text.isna().to_numpy()
-    distinct = pd.unique(text[~blank])  # a column holds few distinct labels: normalise each once
-    by_raw = {raw: lookup.get(normalise_label(raw)) for raw in distinct}
-    codes = text.map(by_raw)
+    # a column holds few distinct labels: normalise and look up each once
+    index, distinct = pd.factorize(text)
+    blank = index < 0
+    mapped = [lookup.get(normalise_label(value)) for value in distinct]
+    numeric = all(isinstance(m, (int, float, np.integer)) for m in mapped if m is not None)
+    table = np.array([np.nan if m is None else m for m in mapped] + [np.nan], dtype=float if numeric else object)
+    codes = pd.Series(table[index], index=text.index)
     unknown = ~blank & codes.isna().to_numpy()
     if unknown.any():
         found = pd.unique(text[unknown])[:3]
