@@ -96,6 +96,16 @@ class Instrument:
                 mapping[normalise_label(label)] = option.code
         return mapping
 
+    @property
+    def scoring(self) -> dict[str, Any] | None:
+        """The file's ``scoring`` block (read by ``survey.scoring``), or None."""
+        return self.spec.get("scoring")
+
+    @property
+    def eligibility(self) -> dict[str, Any] | None:
+        """The file's ``eligibility`` block, or None when everyone answers."""
+        return self.spec.get("eligibility")
+
     def label(self, item_id: str, code: int, language: str = "zh-CN") -> str:
         """The standard (first) label of a response code."""
         for option in self.options(item_id):
@@ -134,15 +144,31 @@ def _build(spec: dict[str, Any], path: Path | None) -> Instrument:
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise ConfigError(f"{where}: items: expected unique ids, found {duplicated} more than once")
-    return Instrument(id=spec["id"], name=spec["name"], source=spec["source"], items=tuple(items),
-                      response_sets=sets, spec=spec, path=path)
+    instrument = Instrument(id=spec["id"], name=spec["name"], source=spec["source"], items=tuple(items),
+                            response_sets=sets, spec=spec, path=path)
+    if "scoring" in spec:
+        from survey.instruments.consistency import check_scoring
+
+        check_scoring(instrument, where=str(where))
+    return instrument
 
 
 def read_instrument_file(path: Path) -> Instrument:
-    """Read and validate one instrument file."""
+    """Read and validate one instrument file.
+
+    Files are parsed once per process and then served from a cache keyed by the file's path,
+    size and modification time, so an edited file is read again. Treat the returned
+    instrument (including ``spec``) as read-only.
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: instrument file not found")
+    stat = path.stat()
+    return _read_cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _read_cached(path: Path, mtime_ns: int, size: int) -> Instrument:
     with path.open(encoding="utf-8") as handle:
         spec = yaml.safe_load(handle)
     validate_against_schema(spec, SCHEMA_FILE, where=str(path))
