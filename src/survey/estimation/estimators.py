@@ -1,0 +1,400 @@
+"""Totals, means, proportions and ratios by domain, with linearised SEs, CIs, df and deff.
+
+One computation serves every size of data: :func:`~survey.estimation.psu_totals` reduces the
+rows to weighted sums per domain x sampling unit, and :func:`finalize` turns those sums into
+the domain table. The estimator functions (:func:`mean`, :func:`proportion`, :func:`total`,
+:func:`ratio`) and the one-call :func:`estimate` are both steps in a row.
+
+Domains are estimated as in R's ``svyby``: rows outside the domain (or with a missing outcome,
+R ``na.rm=TRUE``) keep their place in the design with zero contribution; PSUs the domain does
+not reach still count in their stratum's ``n_h``.
+
+Influence values (per row ``i`` in domain ``d``, weight ``w_i``):
+
+* total ``T = sum w y``:           ``z_i = w_i y_i``
+* mean/proportion ``T_y / T_1``:    ``z_i = w_i (y_i - ybar) / T_1``
+* ratio ``R = T_y / T_x``:          ``z_i = w_i (y_i - R x_i) / T_x``
+
+summed per sampling unit and passed to :func:`~survey.estimation.variance.domain_variances`.
+
+Design effect (R ``deff=TRUE``, simple random sampling *without* replacement of ``n`` from
+``N = sum w``): ``deff = var / (s^2 (1 - n/N) / n)`` for means (times ``N^2`` for totals,
+where ``s^2`` is the weighted variance of ``y`` with divisor ``n - 1``; for ratios the
+variance of ``(y - R x) / T_x``). ``deff="replace"`` drops ``(1 - n/N)`` (R ``deff="replace"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import ColumnError, ConfigError
+from survey.estimation import intervals
+from survey.estimation.design import Design
+from survey.estimation.domains import DomainCells, domain_cells
+from survey.estimation.grouping import group_rows
+from survey.estimation.result import EstimateResult
+from survey.estimation.totals import (
+    ATTRS_KEY,
+    N_NONBINARY,
+    N_USED,
+    SUM_W,
+    SUM_WX,
+    SUM_WXX,
+    SUM_WXY,
+    SUM_WY,
+    SUM_WYY,
+    psu_totals,
+)
+from survey.estimation.variance import domain_variances
+
+STATS = ("proportion", "mean", "total", "ratio")
+DF_RULES = ("domain", "design")
+DEFF_RULES = ("wor", "replace")
+
+
+def _resolve_stat(stat: str | None, totals: pd.DataFrame, outcome: str) -> str:
+    has_ratio = SUM_WX in totals.columns
+    if stat is None:
+        if has_ratio:
+            return "ratio"
+        return "proportion" if totals[N_NONBINARY].sum() == 0 else "mean"
+    if stat not in STATS:
+        raise ConfigError(f"stat: expected one of {', '.join(STATS)}, found {stat!r}")
+    if stat == "ratio" and not has_ratio:
+        raise ConfigError("stat='ratio': the totals were summed without a denominator column")
+    if stat != "ratio" and has_ratio:
+        raise ConfigError(f"stat={stat!r}: the totals were summed with a denominator; use stat='ratio'")
+    if stat == "proportion" and totals[N_NONBINARY].sum() > 0:
+        raise ColumnError(
+            f"outcome column {outcome!r}: stat='proportion' needs values 0/1 (or True/False), found "
+            f"{int(totals[N_NONBINARY].sum())} rows with other values; use stat='mean' or recode"
+        )
+    return stat
+
+
+def _resolve_ci(ci: str | None, stat: str) -> str:
+    if ci is None:
+        return "logit" if stat == "proportion" else "mean"
+    if ci not in intervals.CI_METHODS:
+        raise ConfigError(f"ci: expected one of {', '.join(intervals.CI_METHODS)}, found {ci!r}")
+    if ci in intervals.PROPORTION_METHODS and stat != "proportion":
+        raise ConfigError(f"ci={ci!r} is for proportions; for stat={stat!r} use ci='mean' or 'normal'")
+    return ci
+
+
+def _join_notes(n_rows: int, notes: list[tuple[np.ndarray, str]]) -> np.ndarray:
+    out = pd.Series([""] * n_rows, dtype=object)
+    for mask, message in notes:
+        mask = pd.Series(np.asarray(mask, dtype=bool))
+        out = out.where(~mask, out + np.where(out == "", "", "; ") + message)
+    return out.to_numpy()
+
+
+def domain_scores(cells: DomainCells, totals: pd.DataFrame, stat: str):
+    """Per-domain sums, estimates and per-cell influence totals of ``stat``.
+
+    Returns
+    -------
+    (sums, estimate, z)
+        ``sums``: dict of per-domain ``n``, ``w``, ``y``, ``yy`` (and ``x``, ``xx``, ``xy`` for
+        ratios) plus the per-cell ``used`` flag; ``estimate`` per domain; ``z`` per cell.
+    """
+    d = cells.domain
+    n_c, w_c, wy_c = cells.column(totals, N_USED), cells.column(totals, SUM_W), cells.column(totals, SUM_WY)
+    sums = {
+        "n": cells.per_domain(n_c),
+        "w": cells.per_domain(w_c),
+        "y": cells.per_domain(wy_c),
+        "yy": cells.per_domain(cells.column(totals, SUM_WYY)),
+        "used": n_c > 0,
+    }
+    w, y = sums["w"], sums["y"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if stat == "total":
+            est = y
+            z = wy_c
+        elif stat in ("mean", "proportion"):
+            est = y / w
+            z = (wy_c - est[d] * w_c) / w[d]
+        else:
+            wx_c = cells.column(totals, SUM_WX)
+            sums["x"] = cells.per_domain(wx_c)
+            sums["xx"] = cells.per_domain(cells.column(totals, SUM_WXX))
+            sums["xy"] = cells.per_domain(cells.column(totals, SUM_WXY))
+            est = y / sums["x"]
+            z = (wy_c - est[d] * wx_c) / sums["x"][d]
+    est = np.where(sums["n"] == 0, np.nan, est)
+    return sums, est, np.where(np.isfinite(z), z, 0.0)
+
+
+def finalize(
+    totals: pd.DataFrame,
+    design: Design,
+    stat: str | None = None,
+    *,
+    ci: str | None = None,
+    level: float = 0.95,
+    df: str | int = "domain",
+    deff: str = "wor",
+) -> EstimateResult:
+    """Turn a totals table into the domain table of estimates.
+
+    Parameters
+    ----------
+    totals : DataFrame
+        From :func:`~survey.estimation.psu_totals` (or :func:`~survey.estimation.combine_totals`).
+    design : Design
+        The design the totals were summed under (only its settings are used, so the design of
+        any one partition will do).
+    stat : {"proportion", "mean", "total", "ratio"}, optional
+        Default: ratio when a denominator was summed, proportion for a 0/1 outcome, else mean.
+    ci : {"logit", "beta", "beta_nchs", "wilson", "mean", "normal"}, optional
+        Default: ``logit`` for proportions, ``mean`` (estimate +/- t_df se) otherwise. See
+        :mod:`survey.estimation.intervals`.
+    level : float, default 0.95
+    df : {"domain", "design"} or int, default "domain"
+        ``domain``: PSUs minus strata among the rows used for the domain (R ``degf()`` of the
+        domain subset, what ``svyby(..., svyciprop)`` uses); ``design``: of the whole design
+        (R ``degf(design)``); or a fixed number.
+    deff : {"wor", "replace"}, default "wor"
+        Reference design for the design effect: SRS without replacement (R ``deff=TRUE``) or
+        with replacement (R ``deff="replace"``).
+
+    Returns
+    -------
+    EstimateResult
+    """
+    meta = totals.attrs.get(ATTRS_KEY) or {}
+    by = list(meta.get("by") or [c for c in totals.columns if not c.startswith("_")])
+    outcome = meta.get("outcome", "outcome")
+    denominator = meta.get("denominator")
+    stat = _resolve_stat(stat, totals, outcome)
+    ci = _resolve_ci(ci, stat)
+    if not 0 < level < 1:
+        raise ConfigError(f"level: expected a number between 0 and 1, found {level!r}")
+    if deff not in DEFF_RULES:
+        raise ConfigError(f"deff: expected one of {', '.join(DEFF_RULES)}, found {deff!r}")
+    if isinstance(df, str) and df not in DF_RULES:
+        raise ConfigError(f"df: expected 'domain', 'design' or a number, found {df!r}")
+
+    cells = domain_cells(totals, design)
+    structure, d, u, n_domains = cells.structure, cells.domain, cells.unit, cells.count
+    sums, est, z = domain_scores(cells, totals, stat)
+    n, w, y, yy = sums["n"], sums["w"], sums["y"], sums["yy"]
+    used = sums["used"]
+    var = domain_variances(structure, d, u, z, used, n_domains)
+    empty = n == 0
+    est = np.where(empty, np.nan, est)
+    var = np.where(empty | ~np.isfinite(est), np.nan, var)
+    se = np.sqrt(var)
+
+    # ---- degrees of freedom
+    if isinstance(df, str) and df == "domain":
+        psu = structure.psu_of_finest[u][used]
+        stratum = structure.stratum_of_finest[u][used]
+        dd = d[used]
+        n_psu = np.bincount(dd[group_rows([dd, psu]).first], minlength=n_domains) if len(dd) else np.zeros(n_domains)
+        n_str = np.bincount(dd[group_rows([dd, stratum]).first], minlength=n_domains) if len(dd) else np.zeros(n_domains)
+        dof = (n_psu - n_str).astype(float)
+        df_rule = "domain PSUs - strata"
+    elif isinstance(df, str):
+        dof = np.full(n_domains, float(structure.degf))
+        df_rule = "design PSUs - strata"
+    else:
+        dof = np.full(n_domains, float(df))
+        df_rule = f"fixed {df}"
+
+    # ---- design effect
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correction = n / (n - 1)
+        if stat == "ratio":
+            x, xx, xy = sums["x"], sums["xx"], sums["xy"]
+            s2 = (yy - 2 * est * xy + est**2 * xx) / x**2 / w * correction
+            scale = w**2
+        else:
+            s2 = (yy - y**2 / w) / w * correction
+            scale = w**2 if stat == "total" else np.ones(n_domains)
+        if deff == "wor":
+            v_srs = s2 * scale * (w - n) / (w * n)
+        else:
+            v_srs = s2 * scale / n
+        design_effect = np.where((deff == "wor") & (w < n), np.nan, var / v_srs)
+        cv = np.where(est != 0, se / est, np.nan)
+
+    # ---- intervals
+    if ci == "logit":
+        low, high = intervals.logit(est, se, dof, level)
+    elif ci in ("beta", "beta_nchs"):
+        low, high, _ = intervals.korn_graubard(est, se, n, dof, level, nchs=ci == "beta_nchs")
+    elif ci == "wilson":
+        low, high = intervals.wilson(est, se, n, dof, level)
+    elif ci == "mean":
+        low, high = intervals.wald(est, se, dof, level)
+    else:
+        low, high = intervals.wald(est, se, np.inf, level)
+
+    notes = _join_notes(
+        n_domains,
+        [
+            (empty, "no rows with a usable outcome"),
+            (~empty & ~np.isfinite(est), "denominator total is 0"),
+            (~empty & np.isfinite(est) & np.isnan(var), "no stratum left to average over (lonely_psu='average')"),
+            (~empty & (dof <= 0) & (ci != "normal"), "df <= 0: no t interval"),
+            (
+                ~empty & (ci in ("logit", "beta")) & ((est == 0) | (est == 1)),
+                f"p = {'0 or 1'}: no {ci} interval (use ci='beta_nchs' or 'wilson')",
+            ),
+            (~empty & (deff == "wor") & (w < n), "weights sum below n: no deff without replacement"),
+            (~empty & (est == 0), "estimate 0: no cv"),
+        ],
+    )
+
+    table = cells.values.copy()
+    table["estimate"] = est
+    table["se"] = se
+    table["ci_low"] = low
+    table["ci_high"] = high
+    table["df"] = dof
+    table["deff"] = design_effect
+    table["n"] = n.astype(np.int64)
+    table["n_weighted"] = w
+    table["cv"] = cv
+    table["ci_method"] = ci
+    table["note"] = notes
+    return EstimateResult(
+        table=table,
+        stat=stat,
+        outcome=outcome,
+        denominator=denominator,
+        by=tuple(by),
+        level=level,
+        ci_method=ci,
+        df_rule=df_rule,
+        deff_rule=deff,
+        design=design.summary().splitlines()[0] if not design.partition else "partitioned design",
+    )
+
+
+def _run(design, outcome, stat, by, denominator, ci, level, df, deff) -> EstimateResult:
+    totals = psu_totals(design, outcome, by=by, denominator=denominator)
+    return finalize(totals, design, stat, ci=ci, level=level, df=df, deff=deff)
+
+
+def mean(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, ci: str = "mean",
+         level: float = 0.95, df: str | int = "domain", deff: str = "wor") -> EstimateResult:
+    """Weighted mean of ``outcome`` by domain, with linearised SE.
+
+    R: ``svyby(~y, ~by, design, svymean, na.rm=TRUE, deff=TRUE)`` (``confint(..., df=)``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"w": [1., 2, 3, 4], "p": [1, 1, 2, 2], "y": [3., 5, 4, 8]})
+    >>> round(mean(Design(df, weight="w", psu="p"), "y").table.loc[0, "estimate"], 4)
+    5.6
+    """
+    return _run(design, outcome, "mean", by, None, ci, level, df, deff)
+
+
+def proportion(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, ci: str = "logit",
+               level: float = 0.95, df: str | int = "domain", deff: str = "wor") -> EstimateResult:
+    """Proportion of a 0/1 (or boolean) ``outcome`` by domain.
+
+    R: ``svyby(~y, ~by, design, svyciprop, method="logit", vartype=c("se","ci"))``; the SE is
+    that of ``svymean``.
+    """
+    return _run(design, outcome, "proportion", by, None, ci, level, df, deff)
+
+
+def total(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, ci: str = "mean",
+          level: float = 0.95, df: str | int = "domain", deff: str = "wor") -> EstimateResult:
+    """Weighted total of ``outcome`` by domain. R: ``svyby(~y, ~by, design, svytotal, na.rm=TRUE)``."""
+    return _run(design, outcome, "total", by, None, ci, level, df, deff)
+
+
+def ratio(design: Design, numerator: str, denominator: str, *, by: str | Sequence[str] | None = None,
+          ci: str = "mean", level: float = 0.95, df: str | int = "domain", deff: str = "wor") -> EstimateResult:
+    """Ratio of weighted totals ``sum w y / sum w x`` by domain (combined ratio estimator).
+
+    R: ``svyby(~y, by=~by, denominator=~x, design, svyratio)``. Rows missing either variable
+    are left out (R ``na.rm=TRUE``).
+    """
+    return _run(design, numerator, "ratio", by, denominator, ci, level, df, deff)
+
+
+def estimate(
+    data: pd.DataFrame,
+    outcome: str,
+    stat: str | None = None,
+    by: str | Sequence[str] | None = None,
+    weight: str = "weight",
+    strata: str | None = None,
+    psu: str | Sequence[str] | None = None,
+    fpc: str | Sequence[str] | None = None,
+    lonely_psu: str = "fail",
+    ci: str = "logit",
+    level: float = 0.95,
+    *,
+    denominator: str | None = None,
+    nest: bool = False,
+    adjust_domain_lonely: bool = False,
+    df: str | int = "domain",
+    deff: str = "wor",
+) -> EstimateResult:
+    """Build the design and estimate one statistic by domain: the call behind the CLI.
+
+    Parameters
+    ----------
+    data : DataFrame
+    outcome : str
+    stat : {"proportion", "mean", "total", "ratio"}, optional
+        Default: ``ratio`` with a ``denominator``, ``proportion`` when the outcome only holds
+        0/1 (or booleans), ``mean`` otherwise.
+    by : str or list of str, optional
+        Domain columns.
+    weight, strata, psu, fpc, lonely_psu, nest, adjust_domain_lonely :
+        See :class:`Design`.
+    ci : str, default "logit"
+        Interval method (see :mod:`survey.estimation.intervals`). The proportion methods
+        (``logit``, ``beta``, ``beta_nchs``, ``wilson``) do not apply to means, totals and
+        ratios; for those the interval is ``mean`` (estimate +/- t_df se) and the table's
+        ``ci_method`` column says so.
+    level : float, default 0.95
+    denominator : str, optional
+        Denominator for a ratio.
+    df, deff :
+        See :func:`finalize`.
+
+    Returns
+    -------
+    EstimateResult
+        ``.to_frame()``: by columns, estimate, se, ci_low, ci_high, df, deff, n, n_weighted,
+        cv, ci_method, note.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"w": [10., 12, 8, 9, 11, 7], "h": [1, 1, 1, 2, 2, 2],
+    ...                    "p": [1, 2, 3, 1, 2, 3], "y": [0, 1, 1, 1, 0, 0]})
+    >>> r = estimate(df, "y", weight="w", strata="h", psu="p", nest=True)
+    >>> r.to_frame()[["estimate", "df", "ci_method"]].round(4).values.tolist()
+    [[0.5088, 4.0, 'logit']]
+
+    R: ``svyciprop(~y, svydesign(id=~p, strata=~h, weights=~w, nest=TRUE, data=df))``.
+    """
+    design = Design(
+        data,
+        weight=weight,
+        strata=strata,
+        psu=psu,
+        fpc=fpc,
+        nest=nest,
+        lonely_psu=lonely_psu,
+        adjust_domain_lonely=adjust_domain_lonely,
+    )
+    totals = psu_totals(design, outcome, by=by, denominator=denominator)
+    chosen = _resolve_stat(stat, totals, outcome)
+    if ci in intervals.PROPORTION_METHODS and chosen != "proportion":
+        ci = "mean"
+    return finalize(totals, design, chosen, ci=ci, level=level, df=df, deff=deff)

@@ -1,0 +1,134 @@
+"""Confidence intervals for design-based estimates (vectorised over domains).
+
+Methods (``ci=``):
+
+``logit``  (default for proportions; R ``svyciprop(method="logit")``)
+    ``expit(logit(p) +/- t_df se / (p (1 - p)))``: a Wald interval on the logit scale, with
+    the variance of ``logit(p)`` from the delta method, exactly what R's intercept-only
+    quasibinomial ``svyglm`` gives. Undefined at p = 0 or 1.
+``beta``  (Korn-Graubard as R ``svyciprop(method="beta")``)
+    Effective sample size ``n_eff = p (1 - p) / var(p)``, multiplied by
+    ``(t_{n-1} / t_df)^2``, then the Clopper-Pearson interval with ``x = n_eff p`` via beta
+    quantiles. Not capped at ``n``; undefined at p = 0 or 1 (R returns NaN).
+``beta_nchs``  (Korn-Graubard, NCHS Data Presentation Standards for Proportions, 2017)
+    As ``beta`` but ``n_eff`` is capped at the sample size ``n`` (and set to ``n`` when the
+    variance is 0, so p = 0 and 1 get intervals ``[0, upper]`` and ``[lower, 1]``).
+``wilson``
+    Wilson score interval with the design-effect-adjusted sample size ``n_eff = p(1-p)/var(p)``
+    (``n`` when the variance is 0) and critical value ``t_df``:
+    ``(p + c^2/(2 n*) +/- c sqrt(p(1-p)/n* + c^2/(4 n*^2))) / (1 + c^2/n*)``.
+    R's ``svyciprop(method="wilson")`` exists only in survey >= 4.5; this machine's Debian has
+    survey 4.1, so this method is checked against its formula (and against statsmodels'
+    Wilson interval for ``df = inf``), not against R.
+``mean``  (R ``svyciprop(method="mean")`` / ``confint(..., df=degf(design))``)
+    ``estimate +/- t_df se``.
+``normal``  (R's ``confint()`` default on ``svymean``/``svyby``)
+    ``estimate +/- z se``.
+
+References
+----------
+Korn, E. L. and Graubard, B. I. (1998). Confidence intervals for proportions with small
+expected number of positive counts estimated from survey data. *Survey Methodology* 24, 193-201.
+Parker, J. D. et al. (2017). National Center for Health Statistics Data Presentation Standards
+for Proportions. *Vital Health Stat* 2(175).
+Dean, N. and Pagano, M. (2015). Evaluating confidence interval methods for binomial proportions
+in clustered surveys. *J. Survey Statistics and Methodology* 3, 484-503.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special, stats
+
+CI_METHODS = ("logit", "beta", "beta_nchs", "wilson", "mean", "normal")
+PROPORTION_METHODS = ("logit", "beta", "beta_nchs", "wilson")
+
+
+def critical_value(level: float, df) -> np.ndarray:
+    """Two-sided critical value ``t_{df, 1-(1-level)/2}`` (normal for ``df = inf``; NaN for df <= 0)."""
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(df > 0, stats.t.ppf(1 - (1 - level) / 2, np.where(df > 0, df, 1.0)), np.nan)
+
+
+def wald(estimate, se, df, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """``estimate +/- t_df se`` (pass ``df=np.inf`` for the normal interval)."""
+    q = critical_value(level, df)
+    return estimate - q * se, estimate + q * se
+
+
+def logit(p, se, df, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Logit-scale Wald interval, as R ``svyciprop(method="logit")``; NaN at p = 0 or 1."""
+    p = np.asarray(p, dtype=float)
+    q = critical_value(level, df)
+    inside = (p > 0) & (p < 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = special.logit(np.where(inside, p, 0.5))
+        half = q * se / (p * (1 - p))
+        low = np.where(inside, special.expit(centre - half), np.nan)
+        high = np.where(inside, special.expit(centre + half), np.nan)
+    return low, high
+
+
+def effective_n(p, se, n, cap: bool) -> np.ndarray:
+    """Effective sample size ``p (1 - p) / var(p)``; with ``cap``, at most ``n`` (NCHS)."""
+    p = np.asarray(p, dtype=float)
+    var = np.asarray(se, dtype=float) ** 2
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = p * (1 - p) / var
+    if not cap:
+        return raw
+    return np.where((var > 0) & (raw < n), raw, n)
+
+
+def korn_graubard(p, se, n, df, level: float, nchs: bool = False):
+    """Korn-Graubard interval and the effective sample size it used.
+
+    Parameters
+    ----------
+    p, se, n, df : array-like
+        Estimate, standard error, sample size (rows used) and degrees of freedom.
+    level : float
+    nchs : bool, default False
+        False: R's ``svyciprop(method="beta")`` (no cap, NaN at p = 0 or 1).
+        True: NCHS 2017 (effective n capped at n; defined at p = 0 and 1).
+
+    Returns
+    -------
+    (low, high, n_eff) : tuple of numpy.ndarray
+        ``n_eff`` is before the degrees-of-freedom adjustment.
+    """
+    p = np.asarray(p, dtype=float)
+    n = np.asarray(n, dtype=float)
+    alpha = 1 - level
+    n_eff = effective_n(p, se, n, cap=nchs)
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = critical_value(level, n - 1) / critical_value(level, df)
+        n_df = n_eff * ratio**2
+        x = n_df * p
+        low = stats.beta.ppf(alpha / 2, x, n_df - x + 1)
+        high = stats.beta.ppf(1 - alpha / 2, x + 1, n_df - x)
+    if nchs:
+        low = np.where(p == 0, 0.0, low)
+        high = np.where(p == 1, 1.0, high)
+    else:
+        undefined = (p <= 0) | (p >= 1)
+        low = np.where(undefined, np.nan, low)
+        high = np.where(undefined, np.nan, high)
+    return low, high, n_eff
+
+
+def wilson(p, se, n, df, level: float):
+    """Wilson score interval with design-effect-adjusted n and a ``t_df`` critical value."""
+    p = np.asarray(p, dtype=float)
+    n_star = effective_n(p, se, n, cap=False)
+    var = np.asarray(se, dtype=float) ** 2
+    n_star = np.where(var > 0, n_star, np.asarray(n, dtype=float))
+    c = critical_value(level, df)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c2n = c**2 / n_star
+        centre = (p + c2n / 2) / (1 + c2n)
+        half = c * np.sqrt(p * (1 - p) / n_star + c**2 / (4 * n_star**2)) / (1 + c2n)
+    return centre - half, centre + half
