@@ -41,3 +41,19 @@ def demo_copy(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("demo") / "demo"
     shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("processed", "interim"))
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_ingested(demo_copy):
+    """The private demo copy after intake (processed/responses.parquet and the report)."""
+    from survey.intake import ingest
+
+    return ingest(demo_copy / "study.yaml")
+
+
+@pytest.fixture(scope="session")
+def demo_scored(demo_ingested):
+    """The private demo copy after intake and scoring (processed/scored.parquet)."""
+    from survey.scoring.study import score_study
+
+    return score_study(demo_ingested.study)

@@ -19,6 +19,9 @@ _LAZY = {
     "ingest": "survey.intake",
     "read_table": "survey.intake.readers",
     "load_instrument": "survey.instruments",
+    "score": "survey.scoring",
+    "score_study": "survey.scoring.study",
+    "reliability": "survey.scoring.reliability",
 }
 
 

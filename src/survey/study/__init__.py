@@ -57,6 +57,18 @@ class Study:
         return self.root / "processed"
 
     @property
+    def reports_dir(self) -> Path:
+        """``reports/<id>/`` of the workspace holding ``data/<id>/``; else ``reports/`` beside the study."""
+        if self.root.parent.name == "data":
+            return self.root.parent.parent / "reports" / self.id
+        return self.root / "reports"
+
+    @property
+    def indicators(self) -> list[dict]:
+        """The study's key indicators: id, 0/1 score column, labels, optional population and targets."""
+        return self.spec.get("indicators", [])
+
+    @property
     def variables(self) -> dict[str, dict]:
         return self.spec["variables"]
 

@@ -1,22 +1,12 @@
-"""The `survey` command: a thin face over the package's functions.
-
-Every command calls one public function and prints its result. Problems with the user's
-input (SurveyError) print one line and exit with status 2, never a traceback.
-"""
+"""Commands of the intake step: validate, ingest, and the demo study's generate and run."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
-from survey.errors import SurveyError
-
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Mental-health survey workspace: intake, scoring, estimation and reports.")
-
-STUDY_HELP = "Path to a study.yaml (or its folder)."
+from survey.cli.app import STUDY_HELP, app
 
 
 @app.command()
@@ -57,23 +47,3 @@ def generate_demo(out_dir: Path = typer.Argument(Path("data/demo"), help="Folder
     truth = generate(out_dir)
     typer.echo(f"wrote {out_dir / 'raw'} and {out_dir / 'truth.json'}: planted {truth['planted']['total']}")
 
-
-def main() -> None:
-    try:
-        app(standalone_mode=False)
-    except SurveyError as error:
-        typer.echo(f"error: {error}", err=True)
-        sys.exit(2)
-    except (typer.Abort, KeyboardInterrupt):
-        sys.exit(130)
-    except Exception as error:  # click's usage errors
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,4 @@
-"""The demo pipeline: every step the workspace has, run in order on one study."""
+"""Pipeline step 1, intake: validate and ingest, and check the planted problems against the truth file."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def planted_vs_found(result, truth_file: Path) -> list[tuple[str, int, int]]:
     return [(name, int(truth[name]), int(found.get(issue, 0))) for name, issue in TRUTH_KEYS.items()]
 
 
-def run_demo(study_file: Path, echo: Callable[[str], None] = print) -> None:
-    """Validate and ingest the study (later steps are added here as they land) and say where outputs are."""
+def run(study_file: Path, echo: Callable[[str], None] = print):
+    """Validate and ingest the study; print counts, the planted-vs-found check and the outputs."""
     from survey.intake import ingest
 
     result = ingest(study_file)
@@ -33,6 +33,6 @@ def run_demo(study_file: Path, echo: Callable[[str], None] = print) -> None:
         for name, planted, found in planted_vs_found(result, study.path(truth)):
             echo(f"[check]  {name:<20} planted {planted:>4}  found {found:>4}  {'ok' if planted == found else 'MISMATCH'}")
     out = study.processed_dir
-    echo("outputs:")
     for name in ("responses.parquet", "validation_report.csv", "validation_summary.md", "manifest.json"):
         echo(f"  {out / name}")
+    return study
