@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= data/demo/study.yaml
 
-.PHONY: demo test test-slow lab setup lock clean-outputs help
+.PHONY: demo test test-slow lab setup browser lock clean-outputs help
 
 help:
 	@echo "make demo       set up .venv and run the demo study end to end"
@@ -28,8 +28,17 @@ $(STAMP): requirements/lock.txt pyproject.toml
 demo: $(STAMP)
 	$(BIN)/survey demo $(STUDY)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest --color=no -q
+
+# The browser check needs Debian's Chromium; installed once, with sudo when not root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser check"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || \
+	  { echo "could not install chromium: run 'sudo apt-get install chromium'"; exit 1; }; }
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest --color=no -q -m slow --runslow
