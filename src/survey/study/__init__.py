@@ -93,6 +93,29 @@ class Study:
             raise ConfigError(f"{self.config_file}: districts: expected a CSV file name, found none")
         return pd.read_csv(self.path(self.spec["districts"]), dtype={"code": str})
 
+    def level_labels(self, column: str, lang: str = "en") -> dict:
+        """Code -> display label of a categorical variable (first label in ``lang``: en or zh-CN/zh)."""
+        lang = "zh-CN" if lang in ("zh", "zh-CN") else "en"
+        if column == self.district_column and self.variables.get(column, {}).get("levels_from") == "districts":
+            table = self.districts()
+            return dict(zip(table["code"], table["name_zh" if lang == "zh-CN" else "name_en"]))
+        levels = self.variables.get(column, {}).get("levels")
+        if not levels:
+            raise ConfigError(f"{self.config_file}: variables.{column}: expected levels with labels, found none")
+        return {level["code"]: (level.get(lang) or level.get("en") or [level["code"]])[0] for level in levels}
+
+    def labelled(self, df: pd.DataFrame, columns: list[str] | None = None, lang: str = "en") -> pd.DataFrame:
+        """A copy of ``df`` with category codes shown as labels (all categorical variables by default)."""
+        if columns is None:
+            columns = [c for c, spec in self.variables.items()
+                       if spec.get("type") == "category" and c in df.columns]
+        out = df.copy()
+        for column in columns:
+            labels = self.level_labels(column, lang)
+            labels.update({float(k): v for k, v in labels.items() if isinstance(k, int)})
+            out[column] = df[column].map(labels).where(df[column].isna() | df[column].isin(list(labels)), df[column])
+        return out
+
     def instrument_options(self, instrument_id: str) -> dict:
         return self.spec["instruments"].get(instrument_id) or {}
 
