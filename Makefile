@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= data/demo/study.yaml
+# One BLAS thread per process: the machine has 2 cores and the workspace parallelises by process.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: demo test test-slow lab setup browser lock clean-outputs help
 

@@ -3,7 +3,8 @@
 Population: 12 strata x 40 PSUs x 60 people, with PSU effects (intra-cluster correlation) and a
 binary and a continuous outcome. Each of 600 samples draws 6 PSUs per stratum without
 replacement (all people in them), so the design is stratified one-stage cluster sampling with
-a stage-1 FPC (df = 72 - 12 = 60).
+a stage-1 FPC (df = 72 - 12 = 60). The proportion is also estimated after post-stratifying
+to the population's sex counts (variance with the calibration residuals).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def test_coverage_of_95_percent_intervals():
         "mean": pop["score"].mean(),
         "total": pop["score"].sum(),
     }
-    hits = {key: 0 for key in [*truth, "proportion_beta"]}
+    sex_counts = pop.groupby("sex").size().rename("population").reset_index()
+    hits = {key: 0 for key in [*truth, "proportion_beta", "proportion_poststratified"]}
     estimates, variances = [], []
     for _ in range(SAMPLES):
         sample = draw(pop, rng)
@@ -65,13 +67,15 @@ def test_coverage_of_95_percent_intervals():
         p_f = est.proportion(design, "y", by="sex").to_frame().set_index("sex").loc["f"]
         m = est.mean(design, "score").to_frame().iloc[0]
         t = est.total(design, "score").to_frame().iloc[0]
+        p_ps = est.proportion(est.poststratify(design, "sex", sex_counts), "y").to_frame().iloc[0]
         for key, row in [("proportion", p), ("proportion_beta", p_beta), ("proportion_f", p_f),
-                         ("mean", m), ("total", t)]:
-            target = truth[key.replace("_beta", "")]
+                         ("mean", m), ("total", t), ("proportion_poststratified", p_ps)]:
+            target = truth[key.replace("_beta", "").replace("_poststratified", "")]
             hits[key] += row["ci_low"] <= target <= row["ci_high"]
         estimates.append(p["estimate"])
         variances.append(p["se"] ** 2)
     coverage = {key: value / SAMPLES for key, value in hits.items()}
+    print(f"coverage of 95% intervals over {SAMPLES} samples: {coverage}")  # shown with pytest -s
     assert all(0.93 <= c <= 0.97 for c in coverage.values()), coverage
     # the linearised variance is close to the sampling variance of the estimate
     assert np.mean(variances) / np.var(estimates) == pytest.approx(1, abs=0.15)

@@ -8,6 +8,10 @@
   into a pass over each partition of the data and a final step on the summed totals.
 * :func:`domain_difference` — difference of two domain estimates with the covariance from the
   same linearisation; :func:`rao_scott` — design-adjusted chi-square test of independence.
+* :func:`poststratify`, :func:`rake`, :func:`trim_weights` — weighting to population counts;
+  calibrated designs keep the calibration in their standard errors, as R does.
+* :func:`standardize`, :func:`standard_population`, :func:`aggregate_standard` — direct
+  (age or age-sex) standardisation to a shipped standard population.
 * :mod:`survey.estimation.publication` — NCHS (2017) and other rules for what to publish.
 """
 
@@ -18,7 +22,9 @@ from survey.estimation.contrasts import domain_covariance, domain_difference
 from survey.estimation.design import LONELY_PSU_POLICIES, Design, LonelyPSUWarning
 from survey.estimation.estimators import estimate, finalize, mean, proportion, ratio, total
 from survey.estimation.result import ComparisonResult, EstimateResult
+from survey.estimation.standardization import aggregate_standard, standard_population, standardize
 from survey.estimation.totals import combine_totals, psu_totals
+from survey.estimation.weighting import RakingWarning, margins_from_table, poststratify, rake, trim_weights
 
 __all__ = [
     "LONELY_PSU_POLICIES",
@@ -26,15 +32,23 @@ __all__ = [
     "Design",
     "EstimateResult",
     "LonelyPSUWarning",
+    "RakingWarning",
+    "aggregate_standard",
     "combine_totals",
     "domain_covariance",
     "domain_difference",
     "estimate",
     "finalize",
+    "margins_from_table",
     "mean",
     "proportion",
+    "poststratify",
     "psu_totals",
     "rao_scott",
+    "rake",
     "ratio",
+    "standard_population",
+    "standardize",
     "total",
+    "trim_weights",
 ]

@@ -18,6 +18,7 @@ from scipy import stats
 
 from survey.errors import ConfigError
 from survey.estimation import intervals
+from survey.estimation.calibration import calibrated_domain_scores
 from survey.estimation.design import Design
 from survey.estimation.domains import DomainCells, domain_cells
 from survey.estimation.estimators import _resolve_stat, domain_scores
@@ -39,6 +40,16 @@ def _scores_matrix(cells: DomainCells, z: np.ndarray, columns: np.ndarray | None
         shape=(cells.structure.n_finest, len(columns)),
     )
     return matrix.toarray()
+
+
+def _unit_scores(design: Design, totals: pd.DataFrame, cells: DomainCells, stat: str,
+                 columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Domain estimates and the (finest unit x domain) influence totals, calibration included."""
+    sums, est, z = domain_scores(cells, totals, stat)
+    if design.calibration:
+        matrix = calibrated_domain_scores(design, totals, cells, stat, est, sums)
+        return est, matrix if columns is None else matrix[:, columns]
+    return est, _scores_matrix(cells, z, columns)
 
 
 def domain_covariance(
@@ -63,8 +74,8 @@ def domain_covariance(
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
     stat = _resolve_stat(stat, totals, outcome)
     cells = domain_cells(totals, design)
-    _, _, z = domain_scores(cells, totals, stat)
-    cov = covariance_matrix(cells.structure, _scores_matrix(cells, z))
+    _, scores = _unit_scores(design, totals, cells, stat)
+    cov = covariance_matrix(cells.structure, scores)
     labels = cells.labels()
     return pd.DataFrame(cov, index=labels, columns=labels)
 
@@ -125,8 +136,8 @@ def domain_difference(
     a, b = cells.find(first), cells.find(second)
     if a == b:
         raise ConfigError(f"domain_difference: first and second are the same domain ({first!r})")
-    _, est, z = domain_scores(cells, totals, stat)
-    cov = covariance_matrix(cells.structure, _scores_matrix(cells, z, np.array([a, b])))
+    est, scores = _unit_scores(design, totals, cells, stat, np.array([a, b]))
+    cov = covariance_matrix(cells.structure, scores)
     difference = est[a] - est[b]
     se = float(np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]))
     dof = np.inf if ci == "normal" else float(cells.structure.degf)

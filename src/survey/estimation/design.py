@@ -96,6 +96,11 @@ class Design:
         The data is one partition of a larger sample: only row-level checks run here; the
         design-level checks (nesting, FPC, lonely PSUs) run in
         :func:`~survey.estimation.finalize` on the summed totals.
+    calibration : tuple of CalibrationStep, default ()
+        Post-stratification and raking steps the weights went through, in order (R
+        ``design$postStrata``). Set by :func:`~survey.estimation.poststratify`,
+        :func:`~survey.estimation.rake` and :func:`~survey.estimation.standardize`, not by hand:
+        the variance then uses residuals from the calibration, as R does.
 
     Raises
     ------
@@ -130,6 +135,7 @@ class Design:
     lonely_psu: str = "fail"
     adjust_domain_lonely: bool = False
     partition: bool = False
+    calibration: tuple = ()
     _structure: DesignStructure | None = field(default=None, init=False, repr=False)
     _units: Groups | None = field(default=None, init=False, repr=False)
 
@@ -304,7 +310,17 @@ class Design:
 
     def with_data(self, data: pd.DataFrame, partition: bool = True) -> Design:
         """The same design settings over other data (by default: one partition of a sample)."""
+        if self.calibration:
+            raise ConfigError(
+                "with_data: the design is calibrated (post-stratified, raked or standardised) on "
+                "its own rows; calibrate the new data's design instead"
+            )
         return dataclasses.replace(self, data=data, partition=partition)
+
+    def with_calibration(self, weights, step, name: str = "calibrated_weight") -> Design:
+        """The design with calibrated ``weights`` and one more calibration ``step`` recorded."""
+        design = self.with_weights(weights, name=name)
+        return dataclasses.replace(design, calibration=(*self.calibration, step))
 
     def summary(self) -> str:
         """A short description of the design, like R's ``print(design)``."""
@@ -314,6 +330,8 @@ class Design:
             f"{' (nested in strata)' if self.nest else ''}; fpc: {', '.join(self.fpc) or '(none)'}",
             f"  lonely_psu={self.lonely_psu!r}, adjust_domain_lonely={self.adjust_domain_lonely}",
         ]
+        for step in self.calibration:
+            lines.append(f"  calibrated: {step.description}")
         if self._structure is not None:
             s = self._structure
             lines.append(f"  {s.n_strata} strata, {s.n_psu} PSUs, degrees of freedom {s.degf}")

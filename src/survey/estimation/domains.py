@@ -34,6 +34,8 @@ class DomainCells:
         The ``by`` values of each domain, one row per domain in domain-index order, which is
         sorted by the ``by`` columns (R ``svyby`` order).
     by : list of str
+    domain_of_row, unit_of_row : numpy.ndarray of int
+        Domain (``-1``: none) and finest unit of every row of the totals table.
     """
 
     structure: DesignStructure
@@ -42,6 +44,8 @@ class DomainCells:
     unit: np.ndarray
     values: pd.DataFrame
     by: list[str]
+    domain_of_row: np.ndarray | None = None
+    unit_of_row: np.ndarray | None = None
 
     @property
     def count(self) -> int:
@@ -127,4 +131,6 @@ def domain_cells(totals: pd.DataFrame, design: Design) -> DomainCells:
         unit=unit_of_row[keep],
         values=values,
         by=by,
+        domain_of_row=domain_of_row,
+        unit_of_row=unit_of_row,
     )

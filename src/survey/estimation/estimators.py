@@ -9,6 +9,11 @@ Domains are estimated as in R's ``svyby``: rows outside the domain (or with a mi
 R ``na.rm=TRUE``) keep their place in the design with zero contribution; PSUs the domain does
 not reach still count in their stratum's ``n_h``.
 
+On a calibrated design (:func:`~survey.estimation.poststratify`, :func:`~survey.estimation.rake`,
+:func:`~survey.estimation.standardize`) the influence values are replaced by their residuals
+from the calibration before the variance formula (:mod:`survey.estimation.calibration`), as R's
+``svyrecvar`` does; this needs the design's rows, so it is not available on partitions.
+
 Influence values (per row ``i`` in domain ``d``, weight ``w_i``):
 
 * total ``T = sum w y``:           ``z_i = w_i y_i``
@@ -32,6 +37,7 @@ import pandas as pd
 
 from survey.errors import ColumnError, ConfigError
 from survey.estimation import intervals
+from survey.estimation.calibration import calibrated_domain_scores
 from survey.estimation.design import Design
 from survey.estimation.domains import DomainCells, domain_cells
 from survey.estimation.grouping import group_rows
@@ -185,7 +191,19 @@ def finalize(
     sums, est, z = domain_scores(cells, totals, stat)
     n, w, y, yy = sums["n"], sums["w"], sums["y"], sums["yy"]
     used = sums["used"]
-    var = domain_variances(structure, d, u, z, used, n_domains)
+    if design.calibration:
+        unit_scores = calibrated_domain_scores(design, totals, cells, stat, est, sums)
+        n_units = unit_scores.shape[0]
+        var = domain_variances(
+            structure,
+            np.tile(np.arange(n_domains), n_units),
+            np.repeat(np.arange(n_units), n_domains),
+            unit_scores.ravel(),
+            np.ones(unit_scores.size, dtype=bool),
+            n_domains,
+        )
+    else:
+        var = domain_variances(structure, d, u, z, used, n_domains)
     empty = n == 0
     est = np.where(empty, np.nan, est)
     var = np.where(empty | ~np.isfinite(est), np.nan, var)
@@ -274,7 +292,8 @@ def finalize(
         ci_method=ci,
         df_rule=df_rule,
         deff_rule=deff,
-        design=design.summary().splitlines()[0] if not design.partition else "partitioned design",
+        design=(design.summary().splitlines()[0] if not design.partition else "partitioned design")
+        + "".join(f"; {step.description}" for step in design.calibration),
     )
 
 
@@ -292,8 +311,8 @@ def mean(design: Design, outcome: str, *, by: str | Sequence[str] | None = None,
     Examples
     --------
     >>> df = pd.DataFrame({"w": [1., 2, 3, 4], "p": [1, 1, 2, 2], "y": [3., 5, 4, 8]})
-    >>> round(mean(Design(df, weight="w", psu="p"), "y").table.loc[0, "estimate"], 4)
-    5.6
+    >>> round(float(mean(Design(df, weight="w", psu="p"), "y").table.loc[0, "estimate"]), 4)
+    5.7
     """
     return _run(design, outcome, "mean", by, None, ci, level, df, deff)
 

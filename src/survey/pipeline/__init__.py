@@ -17,7 +17,9 @@ __all__ = ["TRUTH_KEYS", "planted_vs_found", "run_demo"]
 
 def run_demo(study_file: Path, echo: Callable[[str], None] = print) -> None:
     """Run intake and every later step on the study, printing where each output is."""
-    from survey.pipeline import intake, scoring
+    from survey.pipeline import effects, estimation, intake, scoring
 
     study = intake.run(study_file, echo=echo)
     scoring.run(study, echo=echo)
+    estimation.run(study, echo=echo)
+    effects.run(study, echo=echo)

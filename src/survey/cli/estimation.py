@@ -1,0 +1,70 @@
+"""Commands of the estimation step: ``survey estimate`` and ``survey prevalence``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from survey.cli.app import STUDY_HELP, app
+
+STATS = ("proportion", "mean", "total")
+CIS = ("logit", "beta", "wilson")
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else []
+
+
+def _is_study(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml") or (path.is_dir() and (path / "study.yaml").is_file())
+
+
+@app.command()
+def estimate(
+    data: Path = typer.Argument(..., help="A data file intake reads (CSV, Parquet, XLSX, SAV) or a study.yaml."),
+    outcome: str = typer.Option(..., "--outcome", help="Outcome column (0/1 for a proportion)."),
+    stat: str = typer.Option(None, "--stat", help="proportion, mean or total (default: proportion for a 0/1 "
+                             "outcome, mean otherwise)."),
+    by: str = typer.Option(None, "--by", help="Domain columns, comma-separated (e.g. district,sex)."),
+    weight: str = typer.Option(None, "--weight", help="Weight column (a study: its design weight)."),
+    strata: str = typer.Option(None, "--strata", help="Stratum column (optional)."),
+    psu: str = typer.Option(None, "--psu", help="PSU column(s), comma-separated by stage (optional: without "
+                            "it each row is its own PSU)."),
+    fpc: str = typer.Option(None, "--fpc", help="FPC column(s): population sizes, or fractions <= 1 (optional)."),
+    lonely_psu: str = typer.Option("fail", "--lonely-psu", help="fail, remove, certainty, adjust or average."),
+    nest: bool = typer.Option(False, "--nest", help="PSU codes repeat across strata (R nest=TRUE, as NHANES); "
+                              "without it a PSU code in two strata is an error."),
+    ci: str = typer.Option("logit", "--ci", help="Interval for proportions: logit, beta or wilson."),
+    output: Path = typer.Option(None, "-o", "--output", help="Write the table to this CSV file."),
+) -> None:
+    """Estimate a proportion, mean or total by domain with design-based SE, CI, df and deff.
+
+    Rows with a missing outcome are left out as R's na.rm=TRUE does (they stay in the design).
+    With a study.yaml, its processed/scored.parquet and its design are used (strata = wave x
+    the design strata, PSUs nested, FPC) unless --weight/--strata/--psu/--fpc are given.
+    """
+    from survey.estimation.cli_table import estimate_table
+
+    if stat is not None and stat not in STATS:
+        raise typer.BadParameter(f"expected one of {', '.join(STATS)}, found {stat!r}", param_hint="--stat")
+    if ci not in CIS:
+        raise typer.BadParameter(f"expected one of {', '.join(CIS)}, found {ci!r}", param_hint="--ci")
+    table = estimate_table(
+        data, outcome, stat=stat, by=_split(by), weight=weight, strata=strata, psu=_split(psu),
+        fpc=_split(fpc), lonely_psu=lonely_psu, ci=ci, nest=nest, study=_is_study(data),
+    )
+    if output is None:
+        typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output, index=False)
+    typer.echo(f"{len(table)} rows written to {output}")
+
+
+@app.command()
+def prevalence(study: Path = typer.Argument(..., help=STUDY_HELP)) -> None:
+    """Crude, raked and age-standardised prevalence of the study's key indicators."""
+    from survey.pipeline import estimation
+
+    estimation.run(study, echo=typer.echo)

@@ -1,0 +1,95 @@
+"""Design-based covariance of model coefficients from per-row influence values.
+
+A coefficient vector that solves weighted estimating equations ``sum_i w_i U_i(beta) = 0``
+has the linearised (Taylor) covariance of the total of its influence values
+``h_i = w_i U_i A^{-1}`` (``A`` the weighted information): sum ``h`` over each sampling unit
+and apply the stratified multistage formula of R's ``svyrecvar`` — the same computation
+:mod:`survey.estimation` uses for means and totals, reused here through its
+:class:`~survey.estimation.Design` (strata, PSUs, FPC, lonely-PSU policy) and
+:func:`~survey.estimation.variance.covariance_matrix`.
+
+Rows a model leaves out (missing values) get influence 0 and weight 0 but keep their place in
+the design, so their PSUs still count in the stratum's number of PSUs, as in R's
+``svyglm``, whose subsetting keeps the sampled-PSU counts of the full design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from survey.errors import ConfigError
+from survey.estimation import Design
+from survey.estimation.structure import DesignStructure, build_structure
+from survey.estimation.variance import covariance_matrix
+
+
+@dataclass(frozen=True)
+class DesignUnits:
+    """The design's variance structure and the finest sampling unit of every data row."""
+
+    structure: DesignStructure
+    unit_of_row: np.ndarray
+
+    @property
+    def degf(self) -> int:
+        """PSUs minus strata among rows with a positive weight (R ``degf()``)."""
+        return self.structure.degf
+
+
+def design_units(design: Design) -> DesignUnits:
+    """Index every row of ``design.data`` by its finest sampling unit of the design's structure.
+
+    Raises
+    ------
+    ConfigError
+        For a partition of a design (``partition=True``), or a calibrated design, whose
+        regression variance needs calibration residuals this module does not compute yet.
+    """
+    if design.partition:
+        raise ConfigError("design: a regression needs all rows of the sample, found a partition (partition=True)")
+    if design.calibration:
+        raise ConfigError(
+            "design: regression models on post-stratified or raked designs are not supported yet "
+            "(R svyglm would use calibration residuals); pass the uncalibrated design"
+        )
+    structure, finest_of_unit = build_structure(
+        design.unit_table(),
+        n_stages=design.n_stages,
+        has_fpc=bool(design.fpc),
+        nest=design.nest,
+        lonely_psu=design.lonely_psu,
+        adjust_domain_lonely=design.adjust_domain_lonely,
+        labels=design.labels,
+    )
+    return DesignUnits(structure=structure, unit_of_row=finest_of_unit[design.row_units.index])
+
+
+def design_covariance(units: DesignUnits, influence: np.ndarray) -> np.ndarray:
+    """Covariance of the totals of ``influence`` (rows x statistics) under the design.
+
+    R: ``svyrecvar(influence, design$cluster, design$strata, design$fpc)``.
+
+    Parameters
+    ----------
+    units : DesignUnits
+        From :func:`design_units`.
+    influence : numpy.ndarray, shape (n_rows, k)
+        One row per data row of the design (zeros for rows outside the model).
+
+    Returns
+    -------
+    numpy.ndarray, shape (k, k)
+    """
+    influence = np.asarray(influence, dtype=float)
+    if influence.ndim == 1:
+        influence = influence[:, None]
+    k = influence.shape[1]
+    n_units = units.structure.n_finest
+    n_rows = len(units.unit_of_row)
+    if influence.shape[0] != n_rows:
+        raise ConfigError(f"influence: expected one row per design row ({n_rows}), found {influence.shape[0]}")
+    to_unit = sp.csr_matrix((np.ones(n_rows), (units.unit_of_row, np.arange(n_rows))), shape=(n_units, n_rows))
+    return covariance_matrix(units.structure, np.asarray(to_unit @ influence).reshape(n_units, k))

@@ -1,0 +1,197 @@
+"""Model matrices from a formula, with the rows a model leaves out recorded, never hidden.
+
+Every model in :mod:`survey.effects` starts here: the formula (R/patsy syntax, e.g.
+``"y ~ treated + C(district) + C(wave)"``) is evaluated on the data, rows with a missing value
+in any variable the formula uses are left out of the fit, and the positions of the rows kept
+are returned so that weights, strata, PSUs and clusters line up with the model rows. Factors
+use treatment coding with the first (sorted) level as reference, as R's default contrasts do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import ColumnError, ConfigError, example_rows
+
+
+@dataclass(frozen=True)
+class ModelFrame:
+    """The response, the model matrix and which data rows they come from.
+
+    Attributes
+    ----------
+    y : numpy.ndarray, shape (n,)
+    X : numpy.ndarray, shape (n, k)
+    names : list of str
+        Column names of ``X`` (patsy names: ``Intercept``, ``C(sex)[T.2.0]``, ...).
+    rows : numpy.ndarray of int
+        Positions (0-based, in the data given) of the rows used.
+    n_data : int
+        Rows in the data given (used + left out for a missing value).
+    outcome : str
+        Left-hand side of the formula.
+    formula : str
+    """
+
+    y: np.ndarray
+    X: np.ndarray
+    names: list[str]
+    rows: np.ndarray
+    n_data: int
+    outcome: str
+    formula: str
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    def column(self, name: str) -> int:
+        """Position of model-matrix column ``name`` (a one-line error lists the columns)."""
+        if name not in self.names:
+            raise ConfigError(
+                f"term {name!r}: not a column of the model matrix of {self.formula!r} "
+                f"(columns: {', '.join(self.names[:12])}{' ...' if len(self.names) > 12 else ''})"
+            )
+        return self.names.index(name)
+
+
+def plain_columns(data: pd.DataFrame, categorical: Sequence[str] = ()) -> pd.DataFrame:
+    """A copy patsy can read: nullable numbers as float with NaN, strings as objects.
+
+    Columns in ``categorical`` (and text columns) become pandas Categoricals with sorted
+    levels: patsy codes those in one vectorised step instead of value by value.
+    """
+    out = {}
+    for column in data.columns:
+        series = data[column]
+        dtype = series.dtype
+        if (column in categorical or pd.api.types.is_string_dtype(dtype) or dtype == object) and not isinstance(
+            dtype, pd.CategoricalDtype
+        ):
+            values = series.astype("float64") if pd.api.types.is_numeric_dtype(dtype) else series
+            levels = sorted(pd.unique(values.dropna()))
+            out[column] = pd.Categorical(values, categories=levels)
+        elif isinstance(dtype, pd.CategoricalDtype):
+            out[column] = series
+        elif pd.api.types.is_bool_dtype(dtype):
+            out[column] = series.astype("float64") if series.isna().any() else series.astype(bool)
+        elif pd.api.types.is_numeric_dtype(dtype):
+            out[column] = series.astype("float64")
+        elif pd.api.types.is_string_dtype(dtype):
+            out[column] = series.astype(object).where(series.notna(), None)
+        else:
+            out[column] = series
+    return pd.DataFrame(out, index=pd.RangeIndex(len(data)))
+
+
+def formula_variables(formula: str, columns) -> list[str]:
+    """Data columns a formula names (to check they exist and to copy only those)."""
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", formula))
+    return [c for c in columns if c in names]
+
+
+def model_frame(formula: str, data: pd.DataFrame) -> ModelFrame:
+    """Evaluate ``formula`` on ``data``; rows with a missing model variable are left out.
+
+    Parameters
+    ----------
+    formula : str
+        ``"outcome ~ terms"`` in patsy syntax (as R's ``lm``/``glm`` formulas).
+    data : DataFrame
+
+    Returns
+    -------
+    ModelFrame
+
+    Raises
+    ------
+    ColumnError
+        A variable of the formula is not a column, or no row is complete.
+    ConfigError
+        The formula has no ``~`` or cannot be evaluated.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"y": [1., 2, None, 4], "g": ["a", "b", "a", "b"]})
+    >>> mf = model_frame("y ~ C(g)", df)
+    >>> mf.names, mf.rows.tolist()
+    (['Intercept', 'C(g)[T.b]'], [0, 1, 3])
+    """
+    import patsy
+
+    if not isinstance(formula, str) or "~" not in formula:
+        raise ConfigError(f"formula: expected 'outcome ~ terms', found {formula!r}")
+    outcome = formula.split("~", 1)[0].strip()
+    quoted = re.fullmatch(r"""Q\(\s*["'](.+)["']\s*\)""", outcome)  # Q("api.stu"): a name patsy cannot parse
+    outcome = quoted.group(1) if quoted else outcome
+    if outcome not in data.columns:
+        raise ColumnError(
+            f"outcome column {outcome!r}: not found in the data (columns: "
+            f"{', '.join(map(str, list(data.columns)[:12]))}{' ...' if data.shape[1] > 12 else ''})"
+        )
+    used = formula_variables(formula, data.columns)
+    factors = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", formula))
+    plain = plain_columns(data[used], categorical=[c for c in used if c in factors and c != outcome])
+    try:
+        y, X = patsy.dmatrices(formula, plain, return_type="dataframe", NA_action="drop")
+    except patsy.PatsyError as error:
+        message = str(error).splitlines()[0]
+        raise ConfigError(f"formula {formula!r}: cannot be evaluated on the data: {message}") from None
+    if len(X) == 0:
+        raise ColumnError(
+            f"formula {formula!r}: no row has all of {', '.join(used)} present "
+            f"({len(data)} rows, all with a missing value)"
+        )
+    if y.shape[1] != 1:
+        raise ConfigError(f"formula {formula!r}: expected one outcome column, found {y.shape[1]}")
+    rows = X.index.to_numpy(dtype=np.int64)
+    return ModelFrame(
+        y=y.iloc[:, 0].to_numpy(dtype=float),
+        X=X.to_numpy(dtype=float),
+        names=list(X.columns),
+        rows=rows,
+        n_data=len(data),
+        outcome=outcome,
+        formula=formula,
+    )
+
+
+def check_full_rank(frame: ModelFrame, weights: np.ndarray | None = None) -> None:
+    """Raise when model-matrix columns are collinear (R would report them as NA: aliased).
+
+    A one-line error names the columns that are linear combinations of the others.
+    """
+    X = frame.X if weights is None else frame.X * np.sqrt(weights)[:, None]
+    X = X[np.any(X != 0, axis=1)] if len(X) > 0 else X
+    rank = np.linalg.matrix_rank(X)
+    if rank == X.shape[1]:
+        return
+    # find the aliased columns: those that do not raise the rank when added in order
+    aliased, kept = [], []
+    for j, name in enumerate(frame.names):
+        trial = kept + [j]
+        if np.linalg.matrix_rank(X[:, trial]) == len(trial):
+            kept = trial
+        else:
+            aliased.append(name)
+    raise ConfigError(
+        f"formula {frame.formula!r}: expected linearly independent terms, found aliased columns "
+        f"{', '.join(aliased[:6])}{' ...' if len(aliased) > 6 else ''} (R would estimate them as NA); "
+        "drop the terms or a fixed effect they duplicate"
+    )
+
+
+def binary_outcome(frame: ModelFrame, data: pd.DataFrame) -> None:
+    """Raise unless the outcome only takes the values 0 and 1 (for binomial models)."""
+    bad = ~np.isin(frame.y, (0.0, 1.0))
+    if bad.any():
+        labels = data.index.to_numpy()[frame.rows[bad]]
+        raise ColumnError(
+            f"outcome column {frame.outcome!r}: expected 0/1 for a binomial model, found "
+            f"{frame.y[bad][0]:g} in {example_rows(labels)}"
+        )
