@@ -17,9 +17,11 @@ __all__ = ["TRUTH_KEYS", "planted_vs_found", "run_demo"]
 
 def run_demo(study_file: Path, echo: Callable[[str], None] = print) -> None:
     """Run intake and every later step on the study, printing where each output is."""
-    from survey.pipeline import effects, estimation, intake, scoring
+    from survey.pipeline import effects, estimation, intake, reports, scoring
 
     study = intake.run(study_file, echo=echo)
     scoring.run(study, echo=echo)
     estimation.run(study, echo=echo)
     effects.run(study, echo=echo)
+    reports.run(study, echo=echo, jobs=2, lang="en")
+    reports.run(study, echo=echo, jobs=2, lang="zh")

@@ -1,0 +1,138 @@
+"""Open report pages in headless Chromium: console errors, a screenshot, the fonts that drew the text.
+
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright for Python. It renders
+Chinese with the project's own font: a fontconfig file (``FONTCONFIG_FILE``) adds the folder
+of ``pylopdf-fonts-zh-cn`` to the system's fonts, so no system CJK font is needed. For each
+page, :func:`check_pages` records the console errors, page errors and failed requests, saves a
+full-page screenshot, and asks Chromium (DevTools ``CSS.getPlatformFontsForNode``) which fonts
+drew the page's main heading and how many glyphs each drew.
+
+Example
+-------
+>>> checks = check_pages([Path("reports/demo/index.html")], Path("reports/demo/screenshots"))  # doctest: +SKIP
+>>> checks[0].errors, checks[0].heading_fonts                                                 # doctest: +SKIP
+([], {'Noto Sans SC': 14})
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from survey.errors import ConfigError
+from survey.reports.fonts import FONT_FAMILY, fontconfig_file
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass
+class PageCheck:
+    """What Chromium saw on one page."""
+
+    page: Path
+    screenshot: Path
+    title: str
+    heading: str
+    errors: list[str] = field(default_factory=list)
+    heading_fonts: dict[str, int] = field(default_factory=dict)
+    images: int = 0
+    broken_images: int = 0
+
+    @property
+    def cjk_in_heading(self) -> int:
+        """Chinese characters in the page's main heading."""
+        return len(CJK.findall(self.heading))
+
+    @property
+    def cjk_font_glyphs(self) -> int:
+        """Glyphs of the heading drawn with the project's CJK font."""
+        return sum(n for family, n in self.heading_fonts.items() if family == FONT_FAMILY)
+
+    def summary(self) -> str:
+        fonts = ", ".join(f"{k} ({v} glyphs)" for k, v in self.heading_fonts.items()) or "none"
+        return (f"{self.page.parent.name}/{self.page.name}: {len(self.errors)} console errors, "
+                f"{self.images - self.broken_images}/{self.images} images shown, heading drawn with {fonts}; "
+                f"screenshot {self.screenshot}")
+
+
+def chromium_path() -> str:
+    """Debian's Chromium: ``/usr/bin/chromium``, else ``chromium`` on the PATH."""
+    found = CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
+    if not found:
+        raise ConfigError("browser check: expected Debian's chromium at /usr/bin/chromium, found none; "
+                          "run `make test` (it installs it) or `sudo apt-get install chromium`")
+    return found
+
+
+def _heading_fonts(page) -> dict[str, int]:
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = session.send("DOM.querySelector", {"nodeId": root, "selector": "h1"})["nodeId"]
+    if not node:
+        return {}
+    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    session.detach()
+    out: dict[str, int] = {}
+    for font in fonts:
+        out[font["familyName"]] = out.get(font["familyName"], 0) + int(font["glyphCount"])
+    return out
+
+
+def screenshot_name(page: Path, root: Path | None = None) -> str:
+    """``en-linjiang-report.png`` for ``<root>/en/linjiang/report.html``; ``<folder>-<page>.png`` without a root."""
+    page = Path(page).resolve()
+    if root is not None and page.is_relative_to(Path(root).resolve()):
+        parts = page.relative_to(Path(root).resolve()).with_suffix("").parts
+    else:
+        parts = (page.parent.name, page.stem)
+    return "-".join(parts) + ".png"
+
+
+def check_pages(pages: list[Path], screenshot_dir: Path, *, root: Path | None = None, width: int = 1280,
+                height: int = 900, timeout_ms: int = 60_000) -> list[PageCheck]:
+    """Open each page (``file://``) in headless Chromium; return what it saw, with screenshots saved.
+
+    Full-page screenshots are written to ``screenshot_dir``, named by :func:`screenshot_name`
+    (pass the reports folder as ``root`` for names like ``en-linjiang-report.png``).
+    """
+    from playwright.sync_api import sync_playwright
+
+    screenshot_dir = Path(screenshot_dir)
+    screenshot_dir.mkdir(parents=True, exist_ok=True)
+    checks = []
+    with tempfile.TemporaryDirectory(prefix="survey-fonts-") as fonts_dir:
+        env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(fonts_dir))}
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, env=env)
+            try:
+                for page_path in pages:
+                    page_path = Path(page_path).resolve()
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    errors: list[str] = []
+                    page.on("console", lambda msg, errors=errors: errors.append(f"console: {msg.text}")
+                            if msg.type == "error" else None)
+                    page.on("pageerror", lambda exc, errors=errors: errors.append(f"page error: {exc}"))
+                    page.on("requestfailed", lambda req, errors=errors: errors.append(
+                        f"request failed: {req.url[:120]} ({req.failure})"))
+                    page.goto(page_path.as_uri(), wait_until="load", timeout=timeout_ms)
+                    page.evaluate("document.fonts.ready.then(() => true)")
+                    shot = screenshot_dir / screenshot_name(page_path, root)
+                    page.screenshot(path=str(shot), full_page=True)
+                    heading = page.evaluate("(document.querySelector('h1') || {innerText: ''}).innerText")
+                    images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+                    checks.append(PageCheck(page=page_path, screenshot=shot, title=page.title(), heading=heading,
+                                            errors=errors, heading_fonts=_heading_fonts(page), images=len(images),
+                                            broken_images=images.count(False)))
+                    page.close()
+            finally:
+                browser.close()
+    return checks

@@ -1,0 +1,86 @@
+"""Numbers as a report shows them: percentages with their 95% CI, changes in points, marks.
+
+Publication flags (from :mod:`survey.estimation.publication`) become marks: a suppressed
+estimate is replaced by :data:`SUPPRESSED`; one to read with caution (``footnote`` or
+``review``) keeps its value followed by :data:`CAUTION`. The legend of each mark is in the
+language files (``marks``).
+
+Example
+-------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"estimate": [0.2345, 0.05], "ci_low": [0.21, 0.01], "ci_high": [0.26, 0.2],
+...                   "flag": ["present", "suppress"]})
+>>> percent_with_ci(t).tolist()
+['23.5 (21.0–26.0)', '‡']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SUPPRESSED = "‡"
+CAUTION = "†"
+MISSING = "–"
+CAUTION_FLAGS = ("footnote", "review")
+
+
+def _half_up(values: pd.Series, digits: int) -> pd.Series:
+    """Round halves away from zero, as readers expect (23.45 -> 23.5), despite binary floats."""
+    scale = 10.0**digits
+    return np.sign(values) * np.floor(np.abs(values) * scale + 0.5 + 1e-9) / scale
+
+
+def _number(values: pd.Series, digits: int, signed: bool = False) -> pd.Series:
+    values = pd.to_numeric(values, errors="coerce").astype(float)
+    rounded = _half_up(values, digits)
+    text = rounded.map(lambda v: f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}", na_action="ignore")
+    text = text.astype("string")
+    # a minus sign, not a hyphen; no "-0.0"
+    text = text.str.replace("-", "−", regex=False).str.replace(r"^[+−](0\.0+)$", r"\1", regex=True)
+    return text.where(values.notna(), MISSING).astype(object)
+
+
+def percent(values: pd.Series, digits: int = 1) -> pd.Series:
+    """Proportions as percentages (``0.2345`` -> ``'23.5'``); missing values as a dash."""
+    return _number(pd.to_numeric(values, errors="coerce") * 100, digits)
+
+
+def percent_with_ci(table: pd.DataFrame, digits: int = 1, flag: str | None = "flag") -> pd.Series:
+    """``estimate (ci_low–ci_high)`` in percent, with the publication marks of ``flag``."""
+    est = percent(table["estimate"], digits)
+    low, high = percent(table["ci_low"], digits), percent(table["ci_high"], digits)
+    has_ci = table["ci_low"].notna() & table["ci_high"].notna()
+    text = est.where(~has_ci, est + " (" + low + "–" + high + ")")
+    text = text.where(table["estimate"].notna(), MISSING)
+    if flag and flag in table.columns:
+        flags = table[flag].astype(str)
+        text = text.where(~flags.isin(CAUTION_FLAGS), text + CAUTION)
+        text = text.where(flags != "suppress", SUPPRESSED)
+    return text.astype(object)
+
+
+def points_with_ci(table: pd.DataFrame, digits: int = 1, scale: float = 100) -> pd.Series:
+    """A difference with its CI, signed (``+3.2 (−0.5, 6.9)``); ``scale=100`` gives percentage points."""
+    est = _number(table["estimate"] * scale, digits, signed=True)
+    low = _number(table["ci_low"] * scale, digits)
+    high = _number(table["ci_high"] * scale, digits)
+    has_ci = table["ci_low"].notna() & table["ci_high"].notna()
+    text = est.where(~has_ci, est + " (" + low + ", " + high + ")")
+    return text.where(table["estimate"].notna(), MISSING).astype(object)
+
+
+def number(values: pd.Series, digits: int = 0) -> pd.Series:
+    """Plain numbers with thousands separators (``12,345``); missing values as a dash."""
+    values = _half_up(pd.to_numeric(values, errors="coerce").astype(float), digits)
+    text = values.map(lambda v: f"{v:,.{digits}f}", na_action="ignore").astype("string")
+    return text.where(values.notna(), MISSING).astype(object)
+
+
+def ci_side(table: pd.DataFrame, reference: pd.Series | float) -> pd.Series:
+    """``above``/``below`` where the CI lies wholly above/below ``reference``, else ``overlaps``."""
+    low, high = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
+    ref = np.asarray(reference, dtype=float)
+    side = np.where(low > ref, "above", np.where(high < ref, "below", "overlaps"))
+    side = np.where(np.isnan(low) | np.isnan(high) | np.isnan(ref), "unknown", side)
+    return pd.Series(side, index=table.index)

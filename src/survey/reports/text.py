@@ -1,0 +1,81 @@
+"""Report wording in each language, read from ``labels_zh.yaml`` and ``labels_en.yaml``.
+
+Every heading, sentence and column label of the reports lives in those files, so a
+translator edits data, not code. Keys are dotted paths (``sections.sample.title``); values
+are Python format strings filled with named values.
+
+Example
+-------
+>>> text("sections.sample.title", "en")
+'Sample and response'
+>>> text("sections.sample.title", "zh")
+'样本与应答'
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from survey.errors import ConfigError
+
+LANGUAGES = ("zh", "en")
+#: The study configuration's language keys (``label: {en: ..., zh-CN: ...}``).
+STUDY_LANGUAGE_KEYS = {"zh": "zh-CN", "en": "en"}
+#: The HTML ``lang`` attribute of each report language.
+HTML_LANGUAGE = {"zh": "zh-CN", "en": "en"}
+LABEL_DIR = Path(__file__).resolve().parent
+
+
+def check_language(lang: str) -> str:
+    """``lang`` if it is a report language (zh or en); a one-line error otherwise."""
+    if lang not in LANGUAGES:
+        raise ConfigError(f"lang: expected one of {', '.join(LANGUAGES)}, found {lang!r}")
+    return lang
+
+
+@cache
+def labels(lang: str) -> dict:
+    """All wording of one language (the parsed ``labels_<lang>.yaml``)."""
+    path = LABEL_DIR / f"labels_{check_language(lang)}.yaml"
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def lookup(key: str, lang: str):
+    """The raw value at a dotted key (a string, list or mapping)."""
+    value = labels(lang)
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise ConfigError(f"labels_{lang}.yaml: expected the key {key!r}, found no {part!r}")
+        value = value[part]
+    return value
+
+
+def text(key: str, lang: str, **values) -> str:
+    """The wording at ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
+    template = lookup(key, lang)
+    if not isinstance(template, str):
+        raise ConfigError(f"labels_{lang}.yaml: {key}: expected text, found {type(template).__name__}")
+    try:
+        return template.format_map(values)
+    except KeyError as missing:
+        raise ConfigError(f"labels_{lang}.yaml: {key}: expected only known fields "
+                          f"({', '.join(sorted(values)) or 'none'}), found {{{missing.args[0]}}}") from None
+
+
+def label_of(group: str, code, lang: str) -> str:
+    """A code's label from the mapping at ``group`` (e.g. ``issues``), or the code itself if unlisted."""
+    mapping = lookup(group, lang)
+    return str(mapping.get(str(code), code)) if isinstance(mapping, dict) else str(code)
+
+
+def study_label(entry: dict | str | None, lang: str, default: str = "") -> str:
+    """A label from the study configuration (``{en: ..., zh-CN: ...}``) in ``lang``, English as fallback."""
+    if entry is None:
+        return default
+    if isinstance(entry, str):
+        return entry
+    return str(entry.get(STUDY_LANGUAGE_KEYS[lang]) or entry.get("en") or default)
