@@ -1,10 +1,11 @@
 """The pinned environment: requirements/lock.txt, requirements/base.in and environment.yml agree."""
 
 import re
+from pathlib import Path
 
 import yaml
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _base() -> list[str]:

@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
-from conftest import DEMO
 from survey.demo.generate import generate
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 
 def _digests(folder):

@@ -23,7 +23,13 @@ def report_study(demo_scored, tmp_path_factory):
     target = tmp_path_factory.mktemp("reports") / "demo"
     shutil.copytree(demo_scored.study.root, target, ignore=shutil.ignore_patterns("reports"))
     study = load_study(target / "study.yaml")
-    assert stale_steps(study) == ["estimation", "effects"]  # intake and scoring outputs came with the copy
+    # intake and scoring outputs came with the copy; another test may have re-ingested the shared
+    # copy since it was scored, which makes scoring stale too
+    assert stale_steps(study)[-2:] == ["estimation", "effects"]
+    if "scoring" in stale_steps(study):
+        from survey.scoring.study import score_study
+
+        score_study(study)
     prevalence_tables(study)
     pilot_effects(study, indicators=("literacy",), scores={}, mixed=False, B=99)
     assert stale_steps(study) == []
