@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from survey.errors import ConfigError
 from survey.estimation import Design
-from survey.estimation.structure import DesignStructure, build_structure
+from survey.estimation.structure import DesignStructure
 from survey.estimation.variance import covariance_matrix
 
 
@@ -55,16 +55,7 @@ def design_units(design: Design) -> DesignUnits:
             "design: regression models on post-stratified or raked designs are not supported yet "
             "(R svyglm would use calibration residuals); pass the uncalibrated design"
         )
-    structure, finest_of_unit = build_structure(
-        design.unit_table(),
-        n_stages=design.n_stages,
-        has_fpc=bool(design.fpc),
-        nest=design.nest,
-        lonely_psu=design.lonely_psu,
-        adjust_domain_lonely=design.adjust_domain_lonely,
-        labels=design.labels,
-    )
-    return DesignUnits(structure=structure, unit_of_row=finest_of_unit[design.row_units.index])
+    return DesignUnits(structure=design.structure, unit_of_row=design.finest_unit_of_row)
 
 
 def design_covariance(units: DesignUnits, influence: np.ndarray) -> np.ndarray:

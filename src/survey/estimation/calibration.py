@@ -198,7 +198,7 @@ def calibrated_domain_scores(design, totals, cells, stat: str, estimate: np.ndar
     from survey.errors import ConfigError
     from survey.estimation.grouping import group_rows
     from survey.estimation.structure import N_ROWS
-    from survey.estimation.totals import ATTRS_KEY, _outcome
+    from survey.estimation.totals import ATTRS_KEY, outcome_rows
 
     if design.partition:
         raise ConfigError(
@@ -217,13 +217,7 @@ def calibrated_domain_scores(design, totals, cells, stat: str, estimate: np.ndar
             "(combined partitions?); call psu_totals(design, ...) on the calibrated design"
         )
     outcome, denominator = meta.get("outcome"), meta.get("denominator")
-    y = np.ones(len(data)) if outcome is None else _outcome(data, outcome, "outcome")
-    w = design.weights()
-    used = ~np.isnan(y) & (w > 0)
-    x = None
-    if denominator is not None:
-        x = _outcome(data, denominator, "denominator")
-        used &= ~np.isnan(x)
+    y, x, w, used = outcome_rows(design, outcome, denominator)
     domain = cells.domain_of_row[groups.index]
     unit = cells.unit_of_row[groups.index]
     inside = used & (domain >= 0)

@@ -137,6 +137,7 @@ class Design:
     partition: bool = False
     calibration: tuple = ()
     _structure: DesignStructure | None = field(default=None, init=False, repr=False)
+    _finest_of_unit: np.ndarray | None = field(default=None, init=False, repr=False)
     _units: Groups | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -151,7 +152,7 @@ class Design:
         self._check_rows()
         object.__setattr__(self, "_units", group_rows(list(self.key_columns().values())))
         if not self.partition:
-            structure, _ = build_structure(
+            structure, finest_of_unit = build_structure(
                 self.unit_table(),
                 n_stages=self.n_stages,
                 has_fpc=bool(self.fpc),
@@ -161,6 +162,7 @@ class Design:
                 labels=self.labels,
             )
             object.__setattr__(self, "_structure", structure)
+            object.__setattr__(self, "_finest_of_unit", finest_of_unit)
 
     # ----------------------------------------------------------------- checks
     def _check_rows(self) -> None:
@@ -273,6 +275,12 @@ class Design:
                 "partitions and call finalize() to get design-level quantities"
             )
         return self._structure
+
+    @property
+    def finest_unit_of_row(self) -> np.ndarray:
+        """Index (into ``structure``'s finest sampling units) of every data row's unit."""
+        self.structure  # noqa: B018  (a partition has none: raises its one-line error)
+        return self._finest_of_unit[self._units.index]
 
     @property
     def degf(self) -> int:

@@ -58,6 +58,23 @@ def _outcome(data: pd.DataFrame, column: str, role: str) -> np.ndarray:
     return values
 
 
+def outcome_rows(design, outcome: str | None, denominator: str | None):
+    """Outcome ``y`` (ones when None), denominator ``x``, weights ``w`` and the rows that count.
+
+    A row counts when its weight is positive and its outcome (and denominator) are present:
+    rows with a missing outcome stay in the design as a domain, as R's ``na.rm=TRUE``.
+    """
+    data = design.data
+    y = np.ones(len(data)) if outcome is None else _outcome(data, outcome, "outcome")
+    w = design.weights()
+    used = ~np.isnan(y) & (w > 0)
+    x = None
+    if denominator is not None:
+        x = _outcome(data, denominator, "denominator")
+        used &= ~np.isnan(x)
+    return y, x, w, used
+
+
 def psu_totals(
     design: Design,
     outcome: str | None,
@@ -101,13 +118,7 @@ def psu_totals(
             raise ColumnError(f"by column {column!r}: not found in the data")
         if column.startswith("_"):
             raise ColumnError(f"by column {column!r}: names starting with '_' are reserved for totals tables")
-    y = np.ones(len(data)) if outcome is None else _outcome(data, outcome, "outcome")
-    w = design.weights()
-    used = ~np.isnan(y) & (w > 0)
-    x = None
-    if denominator is not None:
-        x = _outcome(data, denominator, "denominator")
-        used &= ~np.isnan(x)
+    y, x, w, used = outcome_rows(design, outcome, denominator)
     units = design.row_units
     groups = group_rows([data[column] for column in by] + [units.index])
     unit_of_group = units.index[groups.first]
