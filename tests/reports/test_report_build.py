@@ -88,7 +88,7 @@ def test_index_tabulates_every_district_and_links_its_page(built_reports, report
     index = built_reports.index
     assert index == report_study.reports_dir / "index.html"
     page = index.read_text(encoding="utf-8")
-    links = re.findall(r'href="([^"]+)"', page)
+    links = re.findall(r'<a href="([^"]+)"', page)
     assert sorted(links) == sorted(f"{code}/report.html" for code in _codes(report_study))
     assert all((index.parent / link).is_file() for link in links)
     assert page.count("<tr") == 1 + 8 + 1  # header, districts, city

@@ -1,6 +1,9 @@
 """Open report pages in headless Chromium: console errors, a screenshot, the fonts that drew the text.
 
-Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright for Python. It renders
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright for Python. The pages are
+served from a loopback HTTP server (``127.0.0.1``, a free port) started for the check, the way
+a person previews a site: ``file://`` pages behave differently from one Chromium release to the
+next (some treat every ``file:`` URL as its own origin and log errors for the page itself). It renders
 Chinese with the project's own font: a fontconfig file (``FONTCONFIG_FILE``) adds the folder
 of ``pylopdf-fonts-zh-cn`` to the system's fonts, so no system CJK font is needed. For each
 page, :func:`check_pages` records the console errors, page errors and failed requests, saves a
@@ -16,12 +19,18 @@ Example
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import re
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 from survey.errors import ConfigError
 from survey.reports.fonts import FONT_FAMILY, fontconfig_file
@@ -97,25 +106,64 @@ def screenshot_name(page: Path, root: Path | None = None) -> str:
     return "-".join(parts) + ".png"
 
 
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files from one folder without logging every request to stderr."""
+
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on 127.0.0.1 (a free port) while the block runs; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="survey-page-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _served_root(pages: list[Path], root: Path | None) -> Path:
+    """The folder to serve: ``root`` if given (every page must lie in it), else the pages' common folder."""
+    if root is None:
+        return Path(os.path.commonpath([str(p.parent) for p in pages]))
+    root = Path(root).resolve()
+    outside = [str(p) for p in pages if not p.is_relative_to(root)]
+    if outside:
+        raise ConfigError(f"browser check: expected pages inside {root}, found {outside[0]}")
+    return root
+
+
 def check_pages(pages: list[Path], screenshot_dir: Path, *, root: Path | None = None, width: int = 1280,
                 height: int = 900, timeout_ms: int = 60_000) -> list[PageCheck]:
-    """Open each page (``file://``) in headless Chromium; return what it saw, with screenshots saved.
+    """Open each page in headless Chromium, served over loopback HTTP; return what it saw, with screenshots.
 
-    Full-page screenshots are written to ``screenshot_dir``, named by :func:`screenshot_name`
-    (pass the reports folder as ``root`` for names like ``en-linjiang-report.png``).
+    The folder served is ``root`` (default: the pages' common folder), so links and images
+    between pages under it resolve as on a web server. Full-page screenshots are written to
+    ``screenshot_dir``, named by :func:`screenshot_name` (pass the reports folder as ``root``
+    for names like ``en-linjiang-report.png``).
     """
     from playwright.sync_api import sync_playwright
 
+    pages = [Path(p).resolve() for p in pages]
+    if not pages:
+        return []
+    served = _served_root(pages, root)
     screenshot_dir = Path(screenshot_dir)
     screenshot_dir.mkdir(parents=True, exist_ok=True)
     checks = []
-    with tempfile.TemporaryDirectory(prefix="survey-fonts-") as fonts_dir:
+    with tempfile.TemporaryDirectory(prefix="survey-fonts-") as fonts_dir, serve_folder(served) as base_url:
         env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(fonts_dir))}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, env=env)
             try:
                 for page_path in pages:
-                    page_path = Path(page_path).resolve()
+                    url = base_url + quote(page_path.relative_to(served).as_posix())
                     page = browser.new_page(viewport={"width": width, "height": height})
                     errors: list[str] = []
                     page.on("console", lambda msg, errors=errors: errors.append(f"console: {msg.text}")
@@ -123,7 +171,9 @@ def check_pages(pages: list[Path], screenshot_dir: Path, *, root: Path | None = 
                     page.on("pageerror", lambda exc, errors=errors: errors.append(f"page error: {exc}"))
                     page.on("requestfailed", lambda req, errors=errors: errors.append(
                         f"request failed: {req.url[:120]} ({req.failure})"))
-                    page.goto(page_path.as_uri(), wait_until="load", timeout=timeout_ms)
+                    page.on("response", lambda response, errors=errors: errors.append(
+                        f"HTTP {response.status}: {response.url[:120]}") if response.status >= 400 else None)
+                    page.goto(url, wait_until="load", timeout=timeout_ms)
                     page.evaluate("document.fonts.ready.then(() => true)")
                     shot = screenshot_dir / screenshot_name(page_path, root)
                     page.screenshot(path=str(shot), full_page=True)

@@ -26,6 +26,7 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block html_head_css -%}
+<link rel="icon" href="data:,">
 <style type="text/css">
   :root { --jp-content-font-family: "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
           "Microsoft YaHei", system-ui, sans-serif; --jp-ui-font-family: var(--jp-content-font-family); }
