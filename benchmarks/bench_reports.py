@@ -56,9 +56,9 @@ def cloned_study(source: Path, folder: Path, n_districts: int) -> Path:
     table["code"] = table["_code"]
     table["number"] = table["k"] + 1
     table["name_zh"] = [f"示例{k + 1:02d}{'县' if kind == 'county' else '区'}"
-                        for k, kind in zip(table["k"], table["kind"])]
+                        for k, kind in zip(table["k"], table["kind"], strict=True)]
     table["name_en"] = [f"Example {k + 1:02d} {'County' if kind == 'county' else 'District'}"
-                        for k, kind in zip(table["k"], table["kind"])]
+                        for k, kind in zip(table["k"], table["kind"], strict=True)]
     table[["code", "number", "name_zh", "name_en", "kind"]].to_csv(target / "districts.csv", index=False)
 
     def clone_rows(frame: pd.DataFrame, column: str = "district") -> pd.DataFrame:

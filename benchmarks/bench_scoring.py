@@ -76,7 +76,9 @@ def main() -> None:
     # the two implementations must agree before their speeds are compared
     fast = score(sub, INSTRUMENTS, overrides=OVERRIDES)
     slow = score_rowwise(sub, INSTRUMENTS, overrides=OVERRIDES)
-    numeric = [c for c in fast.columns if pd.api.types.is_numeric_dtype(fast[c]) and not pd.api.types.is_bool_dtype(fast[c])]
+    numeric = [
+        c for c in fast.columns if pd.api.types.is_numeric_dtype(fast[c]) and not pd.api.types.is_bool_dtype(fast[c])
+    ]
     diff = np.nanmax(np.abs(fast[numeric].to_numpy(float) - slow[numeric].to_numpy(float)))
 
     med = statistics.median
@@ -90,8 +92,10 @@ def main() -> None:
     print(f"engine, {len(sub):,} respondents: median {med(engine_sub) * 1000:.1f} ms")
     print(f"row-wise apply, {len(sub):,} respondents: median {med(rowwise_sub):.2f} s "
           f"(-> about {per_row_rowwise * args.n / 60:.0f} min for {args.n:,})")
-    print(f"speed-up on the same {len(sub):,} rows: {per_row_rowwise / per_row_engine:.0f}x; "
-          f"engine per row at 1M vs row-wise per row: {per_row_rowwise / (med(engine_full) / args.n):.0f}x  target >= 50x")
+    print(
+        f"speed-up on the same {len(sub):,} rows: {per_row_rowwise / per_row_engine:.0f}x; "
+        f"engine per row at 1M vs row-wise per row: {per_row_rowwise / (med(engine_full) / args.n):.0f}x  target >= 50x"
+    )
     print(f"max |engine - row-wise| over numeric score columns: {diff:.1e}")
 
 

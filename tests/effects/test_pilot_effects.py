@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 import pandas as pd
 import pytest
 
 from survey.effects.results import EffectResult
 from survey.effects.study import COLUMNS, did_data, pilot_effects
-
 
 MIXED_CALLS = []
 

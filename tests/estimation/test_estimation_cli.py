@@ -81,7 +81,10 @@ def test_estimate_reads_other_formats_and_prints_without_output(tmp_path, cli):
     ("change", "message"),
     [
         (["--weight", "nope"], "error: weight column 'nope': not found in the data"),
-        (["--weight", "pw", "--stat", "proportion"], "error: outcome column 'api00': stat='proportion' needs values 0/1"),
+        (
+            ["--weight", "pw", "--stat", "proportion"],
+            "error: outcome column 'api00': stat='proportion' needs values 0/1",
+        ),
         ([], "error: --weight: expected the weight column of data_apistrat.csv"),
     ],
 )

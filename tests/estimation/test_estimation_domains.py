@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from estimation_samples import synthetic_sample
 
 import survey.estimation as est
 from survey.errors import ColumnError, ConfigError
-
-from estimation_samples import synthetic_sample
 
 DESIGN = dict(weight="weight", strata="stratum", psu="psu", nest=True)
 

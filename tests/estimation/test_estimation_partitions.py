@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from estimation_samples import synthetic_sample as synthetic
 
 import survey.estimation as est
 from survey.errors import ColumnError, ConfigError
-
-from estimation_samples import synthetic_sample as synthetic
 
 NUMERIC = ["estimate", "se", "ci_low", "ci_high", "df", "deff", "n", "n_weighted", "cv"]
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from estimation_samples import synthetic_sample
 
 import survey.estimation as est
 from survey.errors import ColumnError, ConfigError
 from survey.estimation import intervals
 from survey.estimation.publication import apply_rules
-
-from estimation_samples import synthetic_sample
 
 
 def nchs(rows: list[tuple[float, float, int, float]], **settings) -> pd.DataFrame:

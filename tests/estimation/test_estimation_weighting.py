@@ -98,7 +98,9 @@ def test_population_cell_without_sample_is_a_one_line_error(sample):
 
 def test_data_cell_missing_from_population_names_rows(sample):
     pop = population(sample, ["district"]).query("district != 'east'")
-    with pytest.raises(ColumnError, match=r"cell district='east' of the data is not in the population table; e\.g\. rows"):
+    with pytest.raises(
+        ColumnError, match=r"cell district='east' of the data is not in the population table; e\.g\. rows"
+    ):
         est.poststratify(design(sample), "district", pop)
 
 
@@ -117,7 +119,9 @@ def test_bad_population_tables(sample):
 def test_rake_refuses_zero_weights(sample):
     data = sample.copy()
     data.loc[data.index[:3], "weight"] = 0.0
-    with pytest.raises(ColumnError, match="rake: weight column 'weight': expected positive weights, found 0 in rows 0, 1, 2"):
+    with pytest.raises(
+        ColumnError, match="rake: weight column 'weight': expected positive weights, found 0 in rows 0, 1, 2"
+    ):
         est.rake(design(data), [("district", population(data, ["district"]))])
 
 

@@ -64,12 +64,17 @@ def test_label_variants_and_codes_agree_across_exports(ingested):
 
 
 def test_no_identifier_reaches_any_processed_output(ingested, demo_copy):
-    frames = [pd.read_excel(demo_copy / "raw" / "wave2023_platform_export.xlsx", dtype=str, engine="calamine")[["姓名", "手机号码", "身份证号"]]
-              .set_axis(["name", "phone", "id"], axis=1),
-              pd.read_csv(demo_copy / "raw" / "wave2024_platform_export.csv", encoding="gb18030", dtype=str)[["姓名", "联系电话", "身份证号码"]]
-              .set_axis(["name", "phone", "id"], axis=1),
-              pyreadstat.read_sav(demo_copy / "raw" / "wave2024_county_cdc.sav")[0][["xm", "dh", "sfz"]]
-              .set_axis(["name", "phone", "id"], axis=1)]
+    frames = [
+        pd.read_excel(demo_copy / "raw" / "wave2023_platform_export.xlsx", dtype=str, engine="calamine")[
+            ["姓名", "手机号码", "身份证号"]
+        ].set_axis(["name", "phone", "id"], axis=1),
+        pd.read_csv(demo_copy / "raw" / "wave2024_platform_export.csv", encoding="gb18030", dtype=str)[
+            ["姓名", "联系电话", "身份证号码"]
+        ].set_axis(["name", "phone", "id"], axis=1),
+        pyreadstat.read_sav(demo_copy / "raw" / "wave2024_county_cdc.sav")[0][["xm", "dh", "sfz"]].set_axis(
+            ["name", "phone", "id"], axis=1
+        ),
+    ]
     pii = pd.concat(frames)
     out = demo_copy / "processed"
     blobs = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -92,8 +97,21 @@ def test_outputs_written(ingested, demo_copy):
     assert manifest["inputs"]["wave2024"]["encoding"] == "gb18030"
     assert len(manifest["key_fingerprint"]) == 16
     report = pd.read_csv(out / "validation_report.csv")
-    assert list(report.columns) == ["input", "file", "row", "respondent_id", "column", "variable", "issue", "action", "value"]
-    assert "Accounting: rows in = rows kept + rows rejected for every input: yes" in (out / "validation_summary.md").read_text()
+    assert list(report.columns) == [
+        "input",
+        "file",
+        "row",
+        "respondent_id",
+        "column",
+        "variable",
+        "issue",
+        "action",
+        "value",
+    ]
+    assert (
+        "Accounting: rows in = rows kept + rows rejected for every input: yes"
+        in (out / "validation_summary.md").read_text()
+    )
 
 
 def test_missing_key_after_ingest_is_a_clear_error(ingested, demo_copy, monkeypatch, tmp_path):

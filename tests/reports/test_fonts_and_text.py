@@ -79,7 +79,7 @@ def test_both_languages_have_the_same_keys_and_fields():
     zh, en = labels("zh"), labels("en")
     assert _keys(zh) == _keys(en)
     for key in _keys(zh):
-        def fields(tree):
+        def fields(tree, key=key):
             value = tree
             for part in key.split("."):
                 value = value[part]

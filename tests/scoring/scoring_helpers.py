@@ -47,7 +47,7 @@ def assert_same_scores(engine: pd.DataFrame, reference: pd.DataFrame) -> None:
     assert list(engine.columns) == list(reference.columns)
     left, right = normalised(engine), normalised(reference)
     for column in engine.columns:
-        for i, (a, b) in enumerate(zip(left[column], right[column])):
+        for i, (a, b) in enumerate(zip(left[column], right[column], strict=True)):
             if isinstance(a, str) or isinstance(b, str) or a is None or b is None:
                 assert a == b, f"{column} row {i}: engine {a!r}, row-wise {b!r}"
             else:

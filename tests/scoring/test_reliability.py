@@ -177,7 +177,9 @@ def test_intervals_both_methods_and_levels():
     assert res.to_frame().loc[0, "ci_method"] == "duhachek"
 
 
-@pytest.mark.parametrize(("kwargs", "fragment"), [({"ci": 1.5}, "between 0 and 1"), ({"ci_method": "boot"}, "ci_method")])
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"), [({"ci": 1.5}, "between 0 and 1"), ({"ci_method": "boot"}, "ci_method")]
+)
 def test_bad_interval_arguments(kwargs, fragment):
     with pytest.raises(ColumnError, match=fragment):
         cronbach_alpha(_likert(), **kwargs)
@@ -246,10 +248,19 @@ def test_floor_ceiling_rejects_totals_outside_range():
     ("frame", "fragment"),
     [
         (pd.DataFrame({"a": [1.0, 2.0, 3.0]}), "at least 2 item columns; found 1 (a)"),
-        (pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 2, 2, 2], "c": [1, 1, 1, 1]}), "without variance (constant or fewer than 2 answers): b, c"),
-        (pd.DataFrame({"a": [1, 2, 3, 4], "b": ["1", "x", "3", None]}), "non-numeric columns b; e.g. column b at row 1"),
+        (
+            pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 2, 2, 2], "c": [1, 1, 1, 1]}),
+            "without variance (constant or fewer than 2 answers): b, c",
+        ),
+        (
+            pd.DataFrame({"a": [1, 2, 3, 4], "b": ["1", "x", "3", None]}),
+            "non-numeric columns b; e.g. column b at row 1",
+        ),
         (pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, np.inf, 2, 3]}), "infinite values: b at row 1"),
-        (pd.DataFrame({"a": [1, 2, np.nan, np.nan], "b": [np.nan, np.nan, 1, 2]}), "items a and b are answered together by 0"),
+        (
+            pd.DataFrame({"a": [1, 2, np.nan, np.nan], "b": [np.nan, np.nan, 1, 2]}),
+            "items a and b are answered together by 0",
+        ),
         (pd.DataFrame({"a": [1.0, np.nan], "b": [2.0, np.nan]}), "at least 2 respondents"),
     ],
 )

@@ -108,7 +108,7 @@ def test_item_stats_match_psych(case, group, items):
 @pytest.mark.parametrize(
     ("case", "group", "items"),
     [u for u in UNITS if len(u[0]["items"]) > 2],
-    ids=[i for i, u in zip(UNIT_IDS, UNITS) if len(u[0]["items"]) > 2],
+    ids=[i for i, u in zip(UNIT_IDS, UNITS, strict=True) if len(u[0]["items"]) > 2],
 )
 def test_alpha_if_dropped_matches_psych(case, group, items):
     stats = cronbach_alpha(items, missing=case["missing"]).item_stats
@@ -124,7 +124,7 @@ def test_two_items_have_no_alpha_if_dropped():
 
 
 OMEGA_UNITS = [u for u in UNITS if len(u[0]["items"]) >= 3]
-OMEGA_IDS = [i for i, u in zip(UNIT_IDS, UNITS) if len(u[0]["items"]) >= 3]
+OMEGA_IDS = [i for i, u in zip(UNIT_IDS, UNITS, strict=True) if len(u[0]["items"]) >= 3]
 
 
 @pytest.mark.parametrize(("case", "group", "items"), OMEGA_UNITS, ids=OMEGA_IDS)
@@ -160,7 +160,7 @@ def test_omega_loadings_close_to_psych(case, group, items):
 @pytest.mark.parametrize(
     ("case", "group", "items"),
     [u for u in UNITS if u[0]["score_range"]],
-    ids=[i for i, u in zip(UNIT_IDS, UNITS) if u[0]["score_range"]],
+    ids=[i for i, u in zip(UNIT_IDS, UNITS, strict=True) if u[0]["score_range"]],
 )
 def test_floor_ceiling_matches_r(case, group, items):
     res = floor_ceiling(items, tuple(case["score_range"]))

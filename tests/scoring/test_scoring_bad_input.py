@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scoring_helpers import OVERRIDES, random_answers
 
 from survey.errors import ColumnError, ConfigError
 from survey.instruments import load_instrument
 from survey.scoring import score
-
-from scoring_helpers import OVERRIDES, random_answers
 
 PHQ9 = load_instrument("phq9").item_ids
 
@@ -40,7 +39,10 @@ def test_an_invalid_flag_item_leaves_the_flag_unknown():
 def test_errors_raise_names_column_codes_and_rows():
     df = phq9_rows([1] * 9, [1] * 9, [1] * 2 + [4] + [1] * 6, [1] * 2 + [9] + [1] * 6)
     df.index = [101, 102, 103, 104]
-    with pytest.raises(ColumnError, match=r"^phq9: column phq9_3: expected response codes \[0, 1, 2, 3\], found \[4\.0, 9\.0\] in rows 103, 104$"):
+    with pytest.raises(
+        ColumnError,
+        match=r"^phq9: column phq9_3: expected response codes \[0, 1, 2, 3\], found \[4\.0, 9\.0\] in rows 103, 104$",
+    ):
         score(df, ["phq9"], errors="raise")
     with pytest.raises(ConfigError, match=r"errors: expected 'status' or 'raise', found 'ignore'"):
         score(df, ["phq9"], errors="ignore")
@@ -55,15 +57,22 @@ def test_invalid_codes_of_ineligible_respondents_are_ignored():
 
 def test_missing_item_columns_are_named():
     df = phq9_rows([1] * 9).drop(columns=["phq9_3", "phq9_7"])
-    with pytest.raises(ColumnError, match=r"^phq9: expected the item columns phq9_1\.\.phq9_9 \(9 items\), found none named phq9_3, phq9_7$"):
+    with pytest.raises(
+        ColumnError,
+        match=r"^phq9: expected the item columns phq9_1\.\.phq9_9 \(9 items\), found none named phq9_3, phq9_7$",
+    ):
         score(df, ["phq9"])
 
 
-@pytest.mark.parametrize("values, found", [(["好几天"], "str"), ([True], "bool"), ([pd.Timestamp("2024-01-01")], "datetime")])
+@pytest.mark.parametrize(
+    "values, found", [(["好几天"], "str"), ([True], "bool"), ([pd.Timestamp("2024-01-01")], "datetime")]
+)
 def test_non_numeric_item_columns_are_named(values, found):
     df = phq9_rows([1] * 9)
     df["phq9_4"] = pd.Series(values)
-    with pytest.raises(ColumnError, match=rf"phq9: column phq9_4: expected numeric response codes, found dtype {found}"):
+    with pytest.raises(
+        ColumnError, match=rf"phq9: column phq9_4: expected numeric response codes, found dtype {found}"
+    ):
         score(df, ["phq9"])
 
 

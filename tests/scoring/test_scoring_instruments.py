@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from scoring_helpers import OVERRIDES, random_answers
 
 from survey.errors import ConfigError
-from survey.instruments import (Instrument, available_instruments, load_instrument, normalise_label,
-                                read_instrument_file)
+from survey.instruments import Instrument, available_instruments, load_instrument, normalise_label, read_instrument_file
 from survey.instruments.consistency import output_columns
 from survey.scoring import score
 from survey.scoring.rules import compile_plan
-
-from scoring_helpers import OVERRIDES, random_answers
 
 ALL = available_instruments()
 SHIPPED = {"phq9", "phq2", "gad7", "gad2", "isi", "ad8", "epds", "nmhl", "gds15", "k10", "k6", "who5", "mhls",

@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scoring_helpers import NMHL_OVERRIDES, OVERRIDES, random_answers
 
 from survey.errors import ColumnError, ConfigError
 from survey.instruments import load_instrument
 from survey.scoring import STATUSES, score, score_summary
-
-from scoring_helpers import NMHL_OVERRIDES, OVERRIDES, random_answers
 
 
 def answers(instrument_id: str, rows: list[list], **extra) -> pd.DataFrame:
@@ -26,7 +25,9 @@ def answers(instrument_id: str, rows: list[list], **extra) -> pd.DataFrame:
 
 def test_nmhl_refuses_to_score_without_the_judgement_key():
     df = random_answers(["nmhl"], 3, seed=1)
-    with pytest.raises(ConfigError, match=r"overrides\.nmhl\.key: .*nmhl_j1, nmhl_j2.*nmhl_j13; .*instruments\.nmhl\.key"):
+    with pytest.raises(
+        ConfigError, match=r"overrides\.nmhl\.key: .*nmhl_j1, nmhl_j2.*nmhl_j13; .*instruments\.nmhl\.key"
+    ):
         score(df, ["nmhl"], overrides={"nmhl": {"vignette_keys": NMHL_OVERRIDES["vignette_keys"]}})
 
 
@@ -41,7 +42,11 @@ def test_nmhl_refuses_without_vignette_directions():
     vignettes = dict(NMHL_OVERRIDES["vignette_keys"])
     del vignettes["nmhl_vb3"]
     with pytest.raises(ConfigError, match=r"vignette_keys: .*nmhl_vb3"):
-        score(random_answers(["nmhl"], 3, seed=1), ["nmhl"], overrides={"nmhl": {**NMHL_OVERRIDES, "vignette_keys": vignettes}})
+        score(
+            random_answers(["nmhl"], 3, seed=1),
+            ["nmhl"],
+            overrides={"nmhl": {**NMHL_OVERRIDES, "vignette_keys": vignettes}},
+        )
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -87,7 +92,9 @@ def test_epds_cutoff_is_a_study_setting():
 def test_subscale_cutoffs_can_be_moved_by_name():
     df = answers("phq9", [[2, 1, 0, 0, 0, 0, 0, 0, 0]])
     assert score(df, ["phq9"])["phq9_phq2_positive"].tolist() == [1]
-    assert score(df, ["phq9"], overrides={"phq9": {"cutoffs": {"phq2.positive": 4}}})["phq9_phq2_positive"].tolist() == [0]
+    assert score(df, ["phq9"], overrides={"phq9": {"cutoffs": {"phq2.positive": 4}}})[
+        "phq9_phq2_positive"
+    ].tolist() == [0]
 
 
 def test_who5_at_most_cutoffs_keep_their_direction_when_moved():
@@ -96,20 +103,43 @@ def test_who5_at_most_cutoffs_keep_their_direction_when_moved():
     assert out["who5_poor_wellbeing"].tolist() == [1]
 
 
-@pytest.mark.parametrize("instrument_id, bad, message", [
-    ("epds", {"cutoff": "ten"}, r"overrides\.epds\.cutoff: expected a number"),
-    ("epds", {"cutoffs": {"probable": 13}}, r"overrides\.epds\.cutoffs\.probable: expected one of \['positive', 'possible'\]"),
-    ("who5", {"cutoff": 40}, r"overrides\.who5\.cutoff: expected an instrument whose total has a 'positive' cut-off"),
-    ("zung_sds", {"norm": "us_norm"}, r"overrides\.zung_sds\.norm: expected one of \['chinese_norm', 'zung_original'\]"),
-    ("phq9", {"norm": "x"}, r"overrides\.phq9\.norm"),
-    ("zung_sds", {"rounding": "round"}, r"overrides\.zung_sds\.rounding: expected one of \['none', 'truncate', 'round_half_up'\]"),
-    ("gad7", {"missing": {"rule": "prorate"}}, r"overrides\.gad7\.missing\.max_missing: expected a whole number from 1 to 6"),
-    ("gad7", {"missing": {"rule": "prorate", "max_missing": 7}}, r"found 7"),
-    ("gad7", {"missing": "prorate"}, r"overrides\.gad7\.missing: expected"),
-    ("gad7", {"cutof": 10}, r"overrides\.gad7\.cutof: expected one of \[.*\], found unknown key 'cutof'"),
-    ("ad8", {"eligibility": {"column": "age"}}, r"overrides\.ad8\.eligibility: expected a list"),
-    ("ad8", {"eligibility": [{"column": "age"}]}, r"overrides\.ad8\.eligibility\[0\]"),
-])
+@pytest.mark.parametrize(
+    "instrument_id, bad, message",
+    [
+        ("epds", {"cutoff": "ten"}, r"overrides\.epds\.cutoff: expected a number"),
+        (
+            "epds",
+            {"cutoffs": {"probable": 13}},
+            r"overrides\.epds\.cutoffs\.probable: expected one of \['positive', 'possible'\]",
+        ),
+        (
+            "who5",
+            {"cutoff": 40},
+            r"overrides\.who5\.cutoff: expected an instrument whose total has a 'positive' cut-off",
+        ),
+        (
+            "zung_sds",
+            {"norm": "us_norm"},
+            r"overrides\.zung_sds\.norm: expected one of \['chinese_norm', 'zung_original'\]",
+        ),
+        ("phq9", {"norm": "x"}, r"overrides\.phq9\.norm"),
+        (
+            "zung_sds",
+            {"rounding": "round"},
+            r"overrides\.zung_sds\.rounding: expected one of \['none', 'truncate', 'round_half_up'\]",
+        ),
+        (
+            "gad7",
+            {"missing": {"rule": "prorate"}},
+            r"overrides\.gad7\.missing\.max_missing: expected a whole number from 1 to 6",
+        ),
+        ("gad7", {"missing": {"rule": "prorate", "max_missing": 7}}, r"found 7"),
+        ("gad7", {"missing": "prorate"}, r"overrides\.gad7\.missing: expected"),
+        ("gad7", {"cutof": 10}, r"overrides\.gad7\.cutof: expected one of \[.*\], found unknown key 'cutof'"),
+        ("ad8", {"eligibility": {"column": "age"}}, r"overrides\.ad8\.eligibility: expected a list"),
+        ("ad8", {"eligibility": [{"column": "age"}]}, r"overrides\.ad8\.eligibility\[0\]"),
+    ],
+)
 def test_bad_overrides_are_named(instrument_id, bad, message):
     df = random_answers([instrument_id], 3, seed=1)
     with pytest.raises(ConfigError, match=message):
@@ -127,7 +157,9 @@ def test_gad7_can_be_prorated_when_the_study_says_so():
 
 def test_phq9_prorating_can_be_switched_off_and_rounded():
     df = answers("phq9", [[3, 3, 3, 0, 0, 0, 0, None, None]])
-    assert score(df, ["phq9"], overrides={"phq9": {"missing": {"rule": "complete_case"}}})["phq9_status"].tolist() == ["not_scorable"]
+    assert score(df, ["phq9"], overrides={"phq9": {"missing": {"rule": "complete_case"}}})["phq9_status"].tolist() == [
+        "not_scorable"
+    ]
     rounded = score(df, ["phq9"], overrides={"phq9": {"rounding": "round_half_up"}})
     assert rounded["phq9_total"].tolist() == [12.0]                # 81/7 = 11.57 -> 12
 
@@ -182,14 +214,26 @@ def test_dtypes_of_the_output():
 
 def test_chinese_band_labels():
     out = score(random_answers(["isi"], 10, seed=5), ["isi"], language="zh-CN")
-    assert list(out["isi_band"].cat.categories) == ["无临床意义的失眠", "亚临床失眠", "临床失眠（中度）", "临床失眠（重度）"]
+    assert list(out["isi_band"].cat.categories) == [
+        "无临床意义的失眠",
+        "亚临床失眠",
+        "临床失眠（中度）",
+        "临床失眠（重度）",
+    ]
     with pytest.raises(ConfigError, match=r"language: expected one of \['en', 'zh-CN'\], found 'zh'"):
         score(random_answers(["isi"], 1, seed=5), ["isi"], language="zh")
 
 
 def test_settings_are_recorded():
-    out = score(random_answers(["epds", "zung_sds", "nmhl"], 5, seed=6), ["epds", "zung_sds", "nmhl"],
-                overrides={"epds": {"cutoff": 10}, "zung_sds": {"norm": "zung_original", "rounding": "round_half_up"}, **OVERRIDES})
+    out = score(
+        random_answers(["epds", "zung_sds", "nmhl"], 5, seed=6),
+        ["epds", "zung_sds", "nmhl"],
+        overrides={
+            "epds": {"cutoff": 10},
+            "zung_sds": {"norm": "zung_original", "rounding": "round_half_up"},
+            **OVERRIDES,
+        },
+    )
     record = out.attrs["scoring"]
     assert record["epds"]["cutoffs"]["positive"] == {"at_least": 10.0}
     assert record["epds"]["eligibility"] == [{"role": "perinatal", "equals": 1}]

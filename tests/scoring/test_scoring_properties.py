@@ -8,13 +8,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scoring_helpers import OVERRIDES, assert_same_scores, random_answers
 
 from survey.instruments import available_instruments, load_instrument
 from survey.scoring import score
 from survey.scoring.rowwise import score_rowwise
 from survey.scoring.rules import compile_plan
-
-from scoring_helpers import OVERRIDES, assert_same_scores, random_answers
 
 ALL = available_instruments()
 BAD_CODES = [-1, 99, 1.5, 121, 126]
@@ -35,7 +34,9 @@ def answer_frames(draw, instrument_id: str, invalid: bool = True, max_rows: int 
     return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
 
-common = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+common = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 per_instrument = settings(common, max_examples=12)   # these run once per instrument
 
 

@@ -33,7 +33,7 @@ def _frame(instrument_id: str, case: dict) -> pd.DataFrame:
     items = load_instrument(instrument_id).item_ids
     answers = _flatten(case["answers"])
     assert len(answers) == len(items), f"{case['case']}: {len(answers)} answers for {len(items)} items"
-    row = {item: (np.nan if code is None else float(code)) for item, code in zip(items, answers)}
+    row = {item: (np.nan if code is None else float(code)) for item, code in zip(items, answers, strict=True)}
     row.update({k: (np.nan if v is None else v) for k, v in case.get("row", {}).items()})
     return pd.DataFrame([row])
 

@@ -12,10 +12,16 @@ from survey.cli.app import STUDY_HELP, app
 @app.command()
 def effects(
     study: Path = typer.Argument(..., help=STUDY_HELP),
-    output: Path = typer.Option(None, "-o", "--output", help="CSV file to write (default: reports/<study>/tables/pilot_effects.csv)."),
-    draws: int = typer.Option(9999, "--draws", help="Wild-bootstrap draws (Rademacher draws are enumerated when fewer)."),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="CSV file to write (default: reports/<study>/tables/pilot_effects.csv)."
+    ),
+    draws: int = typer.Option(
+        9999, "--draws", help="Wild-bootstrap draws (Rademacher draws are enumerated when fewer)."
+    ),
     mixed: bool = typer.Option(True, "--mixed/--no-mixed", help="Also fit the mixed model (the slowest part)."),
-    fpc: bool = typer.Option(False, "--fpc/--no-fpc", help="Design-based SEs with the study's FPC (default: with-replacement)."),
+    fpc: bool = typer.Option(
+        False, "--fpc/--no-fpc", help="Design-based SEs with the study's FPC (default: with-replacement)."
+    ),
 ) -> None:
     """Estimate the pilot's effect (difference-in-differences) on literacy, depression and the PHQ-9 mean."""
     from survey.pipeline import effects as step

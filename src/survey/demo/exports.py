@@ -20,7 +20,15 @@ import pandas as pd
 from survey.instruments import Instrument
 
 EDUCATION_ZH = {1: "小学及以下", 2: "初中", 3: "高中/中专", 4: "大专", 5: "本科及以上"}
-OCCUPATION_ZH = {1: "农林牧渔", 2: "工人", 3: "商业服务业", 4: "专业技术人员/公务员", 5: "学生", 6: "离退休", 7: "无业/其他"}
+OCCUPATION_ZH = {
+    1: "农林牧渔",
+    2: "工人",
+    3: "商业服务业",
+    4: "专业技术人员/公务员",
+    5: "学生",
+    6: "离退休",
+    7: "无业/其他",
+}
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 ID_CHECK = np.array(list("10X98765432"))
 WHITESPACE_VARIANTS = (" {} ", "{} ", " {}", "{}\u3000", "\u3000{}", "{}\u00a0")
@@ -38,7 +46,9 @@ class Planted:
     cells: list[dict] = field(default_factory=list)
 
 
-def fake_identifiers(sample: pd.DataFrame, params: dict, field_dates: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+def fake_identifiers(
+    sample: pd.DataFrame, params: dict, field_dates: pd.Series, rng: np.random.Generator
+) -> pd.DataFrame:
     """Names, mobile numbers and valid-looking resident ID numbers (fictional region codes 99xxxx)."""
     n = len(sample)
     names = params["names"]
@@ -55,7 +65,9 @@ def fake_identifiers(sample: pd.DataFrame, params: dict, field_dates: pd.Series,
     birth = (field_dates.dt.normalize().to_numpy()
              - pd.to_timedelta(sample["age"].to_numpy() * 365.25 + rng.integers(1, 364, n), unit="D"))
     birth = pd.Series(pd.DatetimeIndex(birth).strftime("%Y%m%d"))
-    sex_digit = np.where(sample["female"].to_numpy() == 1, rng.choice([0, 2, 4, 6, 8], n), rng.choice([1, 3, 5, 7, 9], n))
+    sex_digit = np.where(
+        sample["female"].to_numpy() == 1, rng.choice([0, 2, 4, 6, 8], n), rng.choice([1, 3, 5, 7, 9], n)
+    )
     order = pd.Series(rng.integers(0, 100, n)).astype(str).str.zfill(2) + pd.Series(sex_digit).astype(str)
     body = pd.Series(region).str.cat([birth, order])
     clash = body.duplicated().to_numpy()
@@ -113,7 +125,9 @@ def plant(table: pd.DataFrame, plan: dict, item_cols: list[str], age_col: str, t
             elif kind == "out_of_range_codes":
                 table.iat[row, j] = bad_code(col)
             else:
-                table.iat[row, j] = WHITESPACE_VARIANTS[int(rng.integers(0, len(WHITESPACE_VARIANTS)))].format(table.iat[row, j])
+                table.iat[row, j] = WHITESPACE_VARIANTS[int(rng.integers(0, len(WHITESPACE_VARIANTS)))].format(
+                    table.iat[row, j]
+                )
             planted.cells.append({"kind": kind, "row": int(row), "column": col})
             used.add((row, col))
         setattr(planted, kind, len(cells))

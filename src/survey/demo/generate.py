@@ -89,8 +89,10 @@ def generate(out_dir: str | Path, seed: int | None = None, scale: float = 1.0) -
     planted.update(_write_wave2023(samples[0], params, instruments, raw, seed))
     planted.update(_write_wave2024(samples[1], params, instruments, raw, seed))
     truth["planted"] = {k: {kk: vv for kk, vv in v.__dict__.items() if kk != "cells"} for k, v in planted.items()}
-    truth["planted"]["total"] = {k: sum(p[k] for p in truth["planted"].values()) for k in
-                                 ("duplicates", "impossible_ages", "missing_items", "whitespace_labels", "out_of_range_codes")}
+    truth["planted"]["total"] = {
+        k: sum(p[k] for p in truth["planted"].values())
+        for k in ("duplicates", "impossible_ages", "missing_items", "whitespace_labels", "out_of_range_codes")
+    }
 
     _write_reference_tables(frame, params, out_dir)
     truth["services"] = _write_services(params, out_dir / "raw", seed)
@@ -135,7 +137,9 @@ def _pilot_truth(frame, answers, counterfactual, pilot) -> dict:
     effect = {}
     for col in ("literacy_adequate", "depression_phq9_ge10", "phq9_mean"):
         att = float((y1[col][pilot] - y0[col][pilot]).mean())
-        did = float((y1[col][pilot].mean() - base[col][pilot].mean()) - (y1[col][~pilot].mean() - base[col][~pilot].mean()))
+        did = float(
+            (y1[col][pilot].mean() - base[col][pilot].mean()) - (y1[col][~pilot].mean() - base[col][~pilot].mean())
+        )
         effect[col] = {"att": round(att, 8), "population_did": round(did, 8),
                        "parallel_trend_gap": round(did - att, 8)}
     return effect
@@ -324,7 +328,9 @@ def _normalise_xlsx(path: Path) -> None:
             if info.filename == "docProps/core.xml":
                 import re
 
-                data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<", rb"<dcterms:\1\2>2024-01-01T00:00:00Z<", data)
+                data = re.sub(
+                    rb"<dcterms:(created|modified)([^>]*)>[^<]*<", rb"<dcterms:\1\2>2024-01-01T00:00:00Z<", data
+                )
             dst.writestr(zipfile.ZipInfo(info.filename, date_time=fixed), data, compress_type=zipfile.ZIP_DEFLATED)
     tmp.replace(path)
 
@@ -336,7 +342,9 @@ def _write_reference_tables(frame: pd.DataFrame, params: dict, out_dir: Path) ->
     rows = []
     for w, wave in enumerate(params["waves"]):
         groups = frame.assign(age_group=age_group(frame["age"] + w), sex=np.where(frame["female"] == 1, 2, 1))
-        counts = groups.groupby(["district", "sex", "age_group"], observed=False).size().rename("population").reset_index()
+        counts = (
+            groups.groupby(["district", "sex", "age_group"], observed=False).size().rename("population").reset_index()
+        )
         counts.insert(0, "wave", wave["year"])
         rows.append(counts)
     pd.concat(rows).to_csv(out_dir / "population_margins.csv", index=False, encoding="utf-8")

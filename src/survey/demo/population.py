@@ -171,7 +171,11 @@ class AnswerModel:
                + f["persistent_noise_dep"].to_numpy() + rng.normal(0, np.sqrt(0.4), n)
                + p["latent"]["pilot_effect"]["depression"] * treated)
         anx = lat["anxiety_corr"] * dep + np.sqrt(1 - lat["anxiety_corr"] ** 2) * rng.normal(0, 1, n) - 0.1
-        ins = lat["insomnia_corr"] * dep + np.sqrt(1 - lat["insomnia_corr"] ** 2) * rng.normal(0, 1, n) + 0.05 * (age >= 60)
+        ins = (
+            lat["insomnia_corr"] * dep
+            + np.sqrt(1 - lat["insomnia_corr"] ** 2) * rng.normal(0, 1, n)
+            + 0.05 * (age >= 60)
+        )
         ll = lat["literacy"]
         lit = (ll["mean"] + district_lit + ll["per_education_level"] * (edu - 3) + ll["age_60_plus"] * (age >= 60)
                + ll["urban"] * urban + ll["wave_2024"] * wave_index - psu
@@ -215,7 +219,9 @@ class AnswerModel:
         scores["nmhl_judgement"] = judgement_points
         scores["nmhl_self"] = self_total
         scores["nmhl_vignette"] = vignette_points
-        scores["nmhl_adequate"] = ((judgement_points >= 80) & (self_total >= 24) & (vignette_points >= 28)).astype(np.int8)
+        scores["nmhl_adequate"] = ((judgement_points >= 80) & (self_total >= 24) & (vignette_points >= 28)).astype(
+            np.int8
+        )
 
         # AD8 for 60+ (code 9 = don't know scores 0); EPDS for perinatal women
         older = age >= 60

@@ -41,7 +41,9 @@ def draw_sample(frame: pd.DataFrame, params: dict, rng: np.random.Generator) -> 
         comms = comm_table.index[comm_table.psu == psu.psu].to_numpy()
         m = design["communities_per_psu_sampled"]
         for community in rng.choice(comms, min(m, comms.size), replace=False):
-            rows.append((psu.psu, community, psu.stratum_psus, psu.stratum_psus_sampled, comms.size, min(m, comms.size)))
+            rows.append(
+                (psu.psu, community, psu.stratum_psus, psu.stratum_psus_sampled, comms.size, min(m, comms.size))
+            )
     comms = pd.DataFrame(rows, columns=["psu", "community", "N_psu", "n_psu", "M_comm", "m_comm"])
 
     persons = frame.loc[frame["community"].isin(comms["community"])]

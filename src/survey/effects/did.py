@@ -36,8 +36,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import ColumnError, ConfigError, example_rows
-from survey.estimation import Design
 from survey.effects.cluster_robust import cluster_codes, cr1_covariance
 from survey.effects.design_variance import design_covariance, design_units
 from survey.effects.glm import score_parts, svyglm
@@ -45,6 +43,8 @@ from survey.effects.marginal_effects import average_marginal_effect
 from survey.effects.model_frame import ModelFrame
 from survey.effects.results import EffectResult, ModelResult
 from survey.effects.wild_bootstrap import WildClusterBootstrap
+from survey.errors import ColumnError, ConfigError, example_rows
+from survey.estimation import Design
 
 METHODS = ("design", "cr1", "wcr_rademacher", "wcr_webb")
 MODELS = ("linear", "logit")

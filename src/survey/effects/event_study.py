@@ -20,8 +20,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import ColumnError, ConfigError
-from survey.estimation import Design
 from survey.effects.cluster_robust import cr1_covariance
 from survey.effects.did import (
     BOOTSTRAP_NOTE,
@@ -35,6 +33,8 @@ from survey.effects.did import (
 from survey.effects.glm import score_parts, svyglm
 from survey.effects.results import EffectResult
 from survey.effects.wild_bootstrap import WildClusterBootstrap, bootstrap_weights
+from survey.errors import ColumnError, ConfigError
+from survey.estimation import Design
 
 
 def event_term(period) -> str:
@@ -110,10 +110,12 @@ def event_study(
                           "use did() for two waves")
     flag = pd.to_numeric(data[group], errors="coerce")
     if not flag.dropna().isin([0, 1]).all() or flag.nunique() < 2:
-        raise ColumnError(f"group column {group!r}: expected 0/1 with both values, found {sorted(flag.dropna().unique())[:5]}")
+        raise ColumnError(
+            f"group column {group!r}: expected 0/1 with both values, found {sorted(flag.dropna().unique())[:5]}"
+        )
     others = [p for p in periods if p != reference]
     terms = [event_term(p) for p in others]
-    extra_columns = {t: (flag * (data[time] == p)).to_numpy(dtype=float) for t, p in zip(terms, others)}
+    extra_columns = {t: (flag * (data[time] == p)).to_numpy(dtype=float) for t, p in zip(terms, others, strict=True)}
     design = design.with_data(data.assign(**extra_columns), partition=False)
     formula = f"{outcome} ~ " + " + ".join([*terms, f"C({unit})", f"C({time})", *covariates])
     fit = svyglm(formula, design, "gaussian")
@@ -133,14 +135,14 @@ def event_study(
         if method in ("design", "cr1"):
             cov = fit.cov.to_numpy() if method == "design" else cr1
             df = fit.df if method == "design" else G - 1
-            for t, period, j in zip(terms, others, columns):
+            for t, period, j in zip(terms, others, columns, strict=True):
                 se = float(np.sqrt(cov[j, j]))
                 low, high, p = _t_interval(float(params[j]), se, df, level)
                 rows.append({**_row(outcome, name, method, t, float(params[j]), se, low, high, p, df, frame.n, G, G1,
                                     note=note if method == "cr1" else ""), "period": period})
         else:
             kind = method.removeprefix("wcr_")
-            for t, period, j in zip(terms, others, columns):
+            for t, period, j in zip(terms, others, columns, strict=True):
                 boot = WildClusterBootstrap(frame.X, frame.y, clusters, j, weights=w)
                 v, _ = bootstrap_weights(boot.G, kind, B, seed)
                 result = boot.test(v=v, level=level, term=t)
@@ -149,7 +151,7 @@ def event_study(
                                     note="; ".join(x for x in (BOOTSTRAP_NOTE, note,
                                                                result.note) if x)), "period": period})
     table = pd.DataFrame(rows, columns=[*TABLE_COLUMNS[:4], "period", *TABLE_COLUMNS[4:]])
-    pre = [j for p, j in zip(others, columns) if p < reference]
+    pre = [j for p, j in zip(others, columns, strict=True) if p < reference]
     pretrend = {}
     for method, cov, df in (("design", fit.cov.to_numpy(), fit.df), ("cr1", cr1, G - 1)):
         if method in methods:

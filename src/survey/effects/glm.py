@@ -24,11 +24,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from survey.errors import ColumnError, ConfigError, example_rows
-from survey.estimation import Design
 from survey.effects.design_variance import design_covariance, design_units
 from survey.effects.model_frame import ModelFrame, binary_outcome, check_full_rank, model_frame
 from survey.effects.results import ModelResult
+from survey.errors import ColumnError, ConfigError, example_rows
+from survey.estimation import Design
 
 FAMILIES = ("gaussian", "binomial", "poisson")
 _ALIASES = {"quasibinomial": "binomial", "quasipoisson": "poisson", "logit": "binomial", "linear": "gaussian"}

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import ColumnError, ConfigError, example_rows
 from survey.effects.results import EffectResult
+from survey.errors import ColumnError, ConfigError, example_rows
 
 ITS_MODELS = ("poisson", "linear", "loglinear")
 TERMS = {"t": "pre_trend", "post": "level_change", "since": "slope_change"}
@@ -142,7 +142,10 @@ def interrupted_time_series(
         raise ColumnError(f"outcome column {outcome!r}: expected a number every month, found "
                           f"{data[outcome][bad].iloc[0]!r} in {example_rows(data.index[bad.to_numpy()])}")
     if model == "poisson" and ((values < 0) | (values != np.round(values))).any():
-        raise ColumnError(f"outcome column {outcome!r}: expected counts for model='poisson', found {values[(values < 0) | (values != np.round(values))].iloc[0]}")
+        raise ColumnError(
+            f"outcome column {outcome!r}: expected counts for model='poisson', found "
+            f"{values[(values < 0) | (values != np.round(values))].iloc[0]}"
+        )
     if model == "loglinear" and (values <= 0).any():
         raise ColumnError(f"outcome column {outcome!r}: expected values > 0 for model='loglinear'")
     start = pd.Period(start, freq="M")

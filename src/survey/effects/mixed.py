@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import ColumnError, ConfigError
-from survey.effects.model_frame import plain_columns, formula_variables
+from survey.effects.model_frame import formula_variables, plain_columns
 from survey.effects.results import EffectResult
+from survey.errors import ColumnError, ConfigError
 
 
 def did_mixed(

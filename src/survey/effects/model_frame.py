@@ -70,7 +70,8 @@ def plain_columns(data: pd.DataFrame, categorical: Sequence[str] = ()) -> pd.Dat
     for column in data.columns:
         series = data[column]
         dtype = series.dtype
-        if (column in categorical or pd.api.types.is_string_dtype(dtype) or dtype == object) and not isinstance(
+        if (column in categorical or pd.api.types.is_string_dtype(dtype)
+                                      or pd.api.types.is_object_dtype(dtype)) and not isinstance(
             dtype, pd.CategoricalDtype
         ):
             values = series.astype("float64") if pd.api.types.is_numeric_dtype(dtype) else series

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import ColumnError, ConfigError, example_rows
 from survey.effects.effect_sizes import cohens_dz, hedges_j, paired_odds_ratio, paired_risk_difference
 from survey.effects.results import EffectResult
+from survey.errors import ColumnError, ConfigError, example_rows
 
 PANEL_COLUMNS = ["measure", "estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value", "method", "n",
                  "note"]
@@ -41,7 +41,9 @@ def _pairs(data: pd.DataFrame, before: str, after: str) -> tuple[np.ndarray, np.
         values[column] = numbers.to_numpy(dtype=float)
     complete = ~np.isnan(values[before]) & ~np.isnan(values[after])
     if complete.sum() < 3:
-        raise ColumnError(f"columns {before!r}, {after!r}: expected at least 3 complete pairs, found {int(complete.sum())}")
+        raise ColumnError(
+            f"columns {before!r}, {after!r}: expected at least 3 complete pairs, found {int(complete.sum())}"
+        )
     return values[before][complete], values[after][complete], int((~complete).sum())
 
 
@@ -123,7 +125,10 @@ def prepost_binary(data: pd.DataFrame, before: str, after: str, *, level: float 
     x0, x1, dropped = _pairs(data, before, after)
     bad = ~np.isin(x0, (0, 1)) | ~np.isin(x1, (0, 1))
     if bad.any():
-        raise ColumnError(f"columns {before!r}, {after!r}: expected 0/1, found {np.unique(np.r_[x0, x1][~np.isin(np.r_[x0, x1], (0, 1))])[:5]}")
+        raise ColumnError(
+            f"columns {before!r}, {after!r}: expected 0/1, found "
+            f"{np.unique(np.r_[x0, x1][~np.isin(np.r_[x0, x1], (0, 1))])[:5]}"
+        )
     table = pd.crosstab(pd.Categorical(x0, categories=[0, 1]), pd.Categorical(x1, categories=[0, 1]),
                         rownames=[before], colnames=[after], dropna=False)
     b, c = int(table.iloc[1, 0]), int(table.iloc[0, 1])  # 1 -> 0 and 0 -> 1

@@ -74,8 +74,10 @@ def pilot_schedule(study: Study) -> PilotSchedule:
         if "pilot_start" in table.columns:
             rows = table.dropna(subset=["pilot_start"])
             if len(rows):
-                return PilotSchedule({str(c): _as_start(s) for c, s in zip(rows["code"], rows["pilot_start"])},
-                                     "districts table (pilot_start)")
+                return PilotSchedule(
+                    {str(c): _as_start(s) for c, s in zip(rows["code"], rows["pilot_start"], strict=True)},
+                    "districts table (pilot_start)",
+                )
         if "pilot" in table.columns and truth and truth.get("pilot_start"):
             rows = table[table["pilot"].astype(bool)]
             start = _as_start(truth["pilot_start"])

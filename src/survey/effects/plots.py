@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.effects.results import EffectResult
 from survey.errors import ColumnError, ConfigError
 from survey.estimation import Design, mean
-from survey.effects.results import EffectResult
 
 GROUP_COLOURS = {0: "#4c72b0", 1: "#dd8452"}
 

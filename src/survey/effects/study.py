@@ -34,11 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from survey.errors import ColumnError, ConfigError, InputFileError
 from survey.effects.did import did
 from survey.effects.mixed import did_mixed
 from survey.effects.pilot_schedule import pilot_schedule, post_waves
 from survey.effects.results import EffectResult
+from survey.errors import ColumnError, ConfigError, InputFileError
 from survey.study import Study, load_study
 
 OUTPUT = "pilot_effects.csv"
@@ -212,13 +212,18 @@ def pilot_effects(
     table["covers"] = np.where(table["truth"].notna(),
                                (table["ci_low"] <= table["truth"]) & (table["truth"] <= table["ci_high"]), None)
     table = table[COLUMNS]
-    description = (f"Pilot effects in {study.id}: difference-in-differences, pilots from "
-                   f"{data.attrs.get('pilot_source')}; design: strata wave x {' x '.join(settings['strata'])}, "
-                   f"PSU {settings.get('psu')}"
-                   + (f", FPC {settings['fpc']}" + (f" with second stage {settings['ssu']}" if settings.get("ssu") else "")
-                      if finite_population_correction and settings.get("fpc") else ", with replacement (no FPC)")
-                   + "; "
-                   f"{int(level * 100)}% CI")
+    description = (
+        f"Pilot effects in {study.id}: difference-in-differences, pilots from "
+        f"{data.attrs.get('pilot_source')}; design: strata wave x {' x '.join(settings['strata'])}, "
+        f"PSU {settings.get('psu')}"
+        + (
+            f", FPC {settings['fpc']}" + (f" with second stage {settings['ssu']}" if settings.get("ssu") else "")
+            if finite_population_correction and settings.get("fpc")
+            else ", with replacement (no FPC)"
+        )
+        + "; "
+        f"{int(level * 100)}% CI"
+    )
     result = EffectResult(table=table, description=description)
     if write:
         path = Path(output) if output else study.reports_dir / "tables" / OUTPUT

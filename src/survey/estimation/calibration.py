@@ -173,14 +173,14 @@ def calibrated_unit_scores(
     for j in order:
         slot = slots[j]
         numerator = first_term[j].copy()
-        for k, other in enumerate(slots):
+        for k in range(len(slots)):
             numerator -= cross[j][k] @ coefficients[k]
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(slot.denominator[:, None] > 0, numerator / slot.denominator[:, None], 0.0)
         coefficients[j] += mean
 
     totals = _cell_matrix(unit, n_units, d, n_domains, z, in_domain)
-    for slot, coefficient in zip(slots, coefficients):
+    for slot, coefficient in zip(slots, coefficients, strict=True):
         keep = slot.cells >= 0
         to_unit = sp.csr_matrix(
             (slot.weights[keep], (unit[keep], slot.cells[keep])), shape=(n_units, slot.n_cells)

@@ -77,7 +77,7 @@ class DomainCells:
         if len(wanted) != len(self.by):
             raise ConfigError(f"domain {wanted!r}: expected {len(self.by)} values (for {', '.join(self.by)})")
         match = np.ones(self.count, dtype=bool)
-        for c, v in zip(self.by, wanted):
+        for c, v in zip(self.by, wanted, strict=True):
             match &= (self.values[c] == v).to_numpy()
         if not match.any():
             shown = ", ".join(self.labels()[:8])

@@ -215,7 +215,9 @@ def finalize(
         stratum = structure.stratum_of_finest[u][used]
         dd = d[used]
         n_psu = np.bincount(dd[group_rows([dd, psu]).first], minlength=n_domains) if len(dd) else np.zeros(n_domains)
-        n_str = np.bincount(dd[group_rows([dd, stratum]).first], minlength=n_domains) if len(dd) else np.zeros(n_domains)
+        n_str = (
+            np.bincount(dd[group_rows([dd, stratum]).first], minlength=n_domains) if len(dd) else np.zeros(n_domains)
+        )
         dof = (n_psu - n_str).astype(float)
         df_rule = "domain PSUs - strata"
     elif isinstance(df, str):

@@ -29,12 +29,17 @@ def forest_plot(table: pd.DataFrame, *, y: str, hue: str | None = None, panel: s
     panels = list(pd.unique(table[panel])) if panel else [None]
     rows = list(pd.unique(table[y]))
     series = list(pd.unique(table[hue])) if hue else [None]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 0.8 + height * len(rows) * max(1, len(series) / 1.5)),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(4.2 * len(panels), 0.8 + height * len(rows) * max(1, len(series) / 1.5)),
+        squeeze=False,
+        sharey=True,
+    )
     offsets = np.linspace(-0.2, 0.2, len(series)) if len(series) > 1 else [0.0]
-    for ax, name in zip(axes.flat, panels):
+    for ax, name in zip(axes.flat, panels, strict=False):
         part = table if name is None else table[table[panel] == name]
-        for offset, (k, level) in zip(offsets, enumerate(series)):
+        for offset, (k, level) in zip(offsets, enumerate(series), strict=True):
             sub = part if level is None else part[part[hue] == level]
             pos = sub[y].map({r: i for i, r in enumerate(rows)}).to_numpy(dtype=float) + offset
             ax.errorbar(scale * sub["estimate"], pos,

@@ -23,6 +23,7 @@ Conventions
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -219,7 +220,7 @@ def wave_changes(table: pd.DataFrame, level: float = 0.95, wave: str = "wave") -
                                      "difference", "se", "ci_low", "ci_high", "p_value"])
     z = stats.norm.ppf(1 - (1 - level) / 2)
     parts = []
-    for earlier, later in zip(waves[:-1], waves[1:]):
+    for earlier, later in itertools.pairwise(waves):
         carried = ["estimate", "se", *(["flag"] if "flag" in table.columns else [])]
         a = table[table[wave] == earlier].set_index(keys)[carried]
         b = table[table[wave] == later].set_index(keys)[carried]

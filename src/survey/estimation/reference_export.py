@@ -48,7 +48,11 @@ def export_frame(scored: pd.DataFrame, study: Study) -> pd.DataFrame:
     out = scored[columns].copy()
     for column in out.columns:
         values = out[column]
-        if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or pd.api.types.is_string_dtype(values):
+        if (
+            isinstance(values.dtype, pd.CategoricalDtype)
+            or values.dtype == object
+            or pd.api.types.is_string_dtype(values)
+        ):
             out[column] = values.astype("string")
             continue
         numbers = pd.to_numeric(values)

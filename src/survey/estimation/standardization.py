@@ -97,7 +97,9 @@ def aggregate_standard(
     [['18-29', 19538.0], ['30-44', 21350.0], ['45-59', 15960.0], ['60-74', 8890.0], ['75+', 3065.0]]
     """
     if len(breaks) != len(labels):
-        raise ConfigError(f"age groups: expected one label per break, found {len(breaks)} breaks and {len(labels)} labels")
+        raise ConfigError(
+            f"age groups: expected one label per break, found {len(breaks)} breaks and {len(labels)} labels"
+        )
     if list(breaks) != sorted(breaks):
         raise ConfigError(f"age groups: expected increasing breaks, found {list(breaks)}")
     low = standard["age_low"].to_numpy(dtype=float)

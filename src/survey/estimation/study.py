@@ -152,7 +152,8 @@ def prevalence_tables(study: Study | str | Path, write: bool = True) -> Prevalen
     first = design.structure.stages[0]
     if design.n_stages == 1 and first.certain.any():
         notes.append(
-            f"{int(first.certain.sum())} of {first.n_groups} strata (wave x {' x '.join(study.design.get('strata', []))}) "
+            f"{int(first.certain.sum())} of {first.n_groups} strata (wave x "
+            f"{' x '.join(study.design.get('strata', []))}) "
             "took every PSU: with a one-stage design they add no variance, so domains inside them get "
             "SE 0 (flagged 'review'); declare the second stage, e.g. design.ssu: community"
         )
@@ -193,7 +194,7 @@ def prevalence_tables(study: Study | str | Path, write: bool = True) -> Prevalen
     if write:
         folder = study.reports_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        for name, frame in zip(OUTPUTS, (table, sub, change)):
+        for name, frame in zip(OUTPUTS, (table, sub, change), strict=True):
             frame.to_csv(folder / name, index=False, float_format="%.10g")
             result.paths.append(folder / name)
     return result

@@ -145,7 +145,7 @@ def covariance_matrix(structure: DesignStructure, unit_scores: np.ndarray) -> np
     k = scores.shape[1]
     cov = np.zeros((k, k))
     policy = structure.lonely_psu
-    for s, stage in enumerate(structure.stages, start=1):
+    for stage in structure.stages:
         n_su = len(stage.group_of_unit)
         to_stage = sp.csr_matrix(
             (np.ones(structure.n_finest), (stage.unit_of_finest, np.arange(structure.n_finest))),

@@ -9,6 +9,7 @@ problem is one ``ConfigError`` naming the file and the key.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -75,9 +76,11 @@ def _check_bands(where: str, key: str, bands: dict[str, Any], low: float, high: 
     for level in levels:
         if level["max"] < level["min"]:
             _fail(where, key, f"expected min <= max in every band, found {level['min']}-{level['max']} ({level['en']})")
-    for before, after in zip(levels, levels[1:]):
+    for before, after in itertools.pairwise(levels):
         if after["min"] != before["max"] + 1:
-            _fail(where, key, f"expected contiguous bands (next min = max + 1), found {before['max']} then {after['min']}")
+            _fail(
+                where, key, f"expected contiguous bands (next min = max + 1), found {before['max']} then {after['min']}"
+            )
     if levels[0]["min"] > low or levels[-1]["max"] < high:
         _fail(where, key, f"expected bands covering the score range {low}-{high}, "
                           f"found {levels[0]['min']}-{levels[-1]['max']}")
@@ -107,7 +110,11 @@ def check_scoring(instrument: Instrument, where: str) -> None:
     if correct:
         key_codes = spec.get("key_codes")
         if not key_codes:
-            _fail(where, "key_codes", "expected a mapping of answer keys to codes for scoring.item_rules.correct_answer, found none")
+            _fail(
+                where,
+                "key_codes",
+                "expected a mapping of answer keys to codes for scoring.item_rules.correct_answer, found none",
+            )
         for item in correct["items"]:
             key = instrument.item(item).key
             codes = instrument.codes(item)
@@ -116,8 +123,12 @@ def check_scoring(instrument: Instrument, where: str) -> None:
                       f"expected one of {sorted(key_codes)} naming a code of the item, found {key!r}")
     direction = rules.get("direction_from_study")
     if direction and set(direction["forward"]) & set(direction["reverse"]):
-        _fail(where, "scoring.item_rules.direction_from_study",
-              f"expected distinct forward and reverse values, found {sorted(set(direction['forward']) & set(direction['reverse']))} in both")
+        _fail(
+            where,
+            "scoring.item_rules.direction_from_study",
+            "expected distinct forward and reverse values, found "
+            f"{sorted(set(direction['forward']) & set(direction['reverse']))} in both",
+        )
 
     for n, skip in enumerate(scoring.get("skip_rules", [])):
         key = f"scoring.skip_rules[{n}]"
@@ -131,7 +142,9 @@ def check_scoring(instrument: Instrument, where: str) -> None:
     names = [*scoring.get("parts", {}), *scoring.get("subscales", {})]
     clashes = sorted({n for n in names if names.count(n) > 1} | (set(names) & set(RESERVED_SCORE_NAMES)))
     if clashes:
-        _fail(where, "scoring", f"expected distinct score names other than {list(RESERVED_SCORE_NAMES)}, found {clashes}")
+        _fail(
+            where, "scoring", f"expected distinct score names other than {list(RESERVED_SCORE_NAMES)}, found {clashes}"
+        )
 
     seen_in_part: dict[str, str] = {}
     for part, score in scoring.get("parts", {}).items():
@@ -151,7 +164,11 @@ def check_scoring(instrument: Instrument, where: str) -> None:
                   f"expected fewer than the score's {n_items} items, found {score['missing']['max_missing']}")
         low, high = score_range(instrument, score)
         if [low, high] != [float(v) for v in score["range"]]:
-            _fail(where, f"{key}.range", f"expected [{low:g}, {high:g}] (what the items can produce), found {score['range']}")
+            _fail(
+                where,
+                f"{key}.range",
+                f"expected [{low:g}, {high:g}] (what the items can produce), found {score['range']}",
+            )
         if "bands" in score:
             _check_bands(where, f"{key}.bands", score["bands"], low, high)
         for norm, alternative in score.get("alternative_norms", {}).items():

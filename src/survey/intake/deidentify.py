@@ -46,8 +46,11 @@ def load_or_create_key(path: Path, expected_fingerprint: str | None) -> tuple[by
         return key, False
     if expected_fingerprint:
         raise KeyFileError(
-            f"{path}: pseudonymisation key not found, but the processed data were made with key {expected_fingerprint}; "
-            "restore the key file (set SURVEY_KEY_DIR if it lives elsewhere) or delete the processed folder to start over")
+            f"{path}: pseudonymisation key not found, but the processed data were made with key "
+            f"{expected_fingerprint}; "
+            "restore the key file (set SURVEY_KEY_DIR if it lives elsewhere) or delete the processed folder "
+            "to start over"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -65,7 +68,9 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     present = values.notna().to_numpy()
     normalised = values[present].astype(str).str.replace(r"\s+", "", regex=True).str.upper()
     unique, inverse = np.unique(normalised.to_numpy(dtype=str), return_inverse=True)
-    digests = np.array([hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:20] for u in unique], dtype=object)
+    digests = np.array(
+        [hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:20] for u in unique], dtype=object
+    )
     out = pd.Series(None, index=values.index, dtype=object)
     out[present] = digests[inverse] if unique.size else []
     return out

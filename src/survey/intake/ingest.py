@@ -165,13 +165,19 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
             else:
                 converted = mapping.map_labels(text, lookup, where=where, rows=rows)
         elif kind in ("integer", "number"):
-            converted = mapping.to_number(text, integer=kind == "integer", minimum=var.get("min"), maximum=var.get("max"))
+            converted = mapping.to_number(
+                text, integer=kind == "integer", minimum=var.get("min"), maximum=var.get("max")
+            )
         elif kind == "datetime":
             converted = mapping.to_datetime(text)
         else:
             stripped = text.str.strip()
-            converted = mapping.Converted(values=stripped.astype("str").where(stripped.notna()), blank=text.isna().to_numpy(),
-                                          invalid=np.zeros(len(text), bool), trimmed=np.zeros(len(text), bool))
+            converted = mapping.Converted(
+                values=stripped.astype("str").where(stripped.notna()),
+                blank=text.isna().to_numpy(),
+                invalid=np.zeros(len(text), bool),
+                trimmed=np.zeros(len(text), bool),
+            )
         out[variable] = converted.values
         bad = converted.invalid | (converted.blank if var.get("required") else np.zeros(len(text), bool))
         if bad.any():
@@ -248,13 +254,20 @@ def _mark_duplicates(study: Study, data: pd.DataFrame, report: pd.DataFrame) -> 
     first = ranked.groupby(group, sort=False)[["source", "source_row", "respondent_id"]].transform("first")
     dup = ranked.index[ranked.duplicated(group, keep="first")]
     data.loc[dup, "_reject"] = "duplicate_submission"
-    extra = pd.DataFrame({
-        "input": data.loc[dup, "source"], "file": data.loc[dup, "_file"], "row": data.loc[dup, "source_row"],
-        "respondent_id": data.loc[dup, "respondent_id"], "column": ",".join(rules["key"]), "variable": ",".join(rules["key"]),
-        "issue": "duplicate_submission", "action": "rejected",
-        "value": "same person as " + first.loc[dup, "source"] + " row " + first.loc[dup, "source_row"].astype(str),
-        "_uid": dup,
-    })
+    extra = pd.DataFrame(
+        {
+            "input": data.loc[dup, "source"],
+            "file": data.loc[dup, "_file"],
+            "row": data.loc[dup, "source_row"],
+            "respondent_id": data.loc[dup, "respondent_id"],
+            "column": ",".join(rules["key"]),
+            "variable": ",".join(rules["key"]),
+            "issue": "duplicate_submission",
+            "action": "rejected",
+            "value": "same person as " + first.loc[dup, "source"] + " row " + first.loc[dup, "source_row"].astype(str),
+            "_uid": dup,
+        }
+    )
     return pd.concat([report, extra], ignore_index=True)
 
 
@@ -262,7 +275,9 @@ def _derive(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     groups = study.spec.get("age_groups")
     if groups:
         age = data[groups["column"]].astype("Float64")
-        data["age_group"] = pd.cut(age.astype(float), bins=[*groups["breaks"], np.inf], right=False, labels=groups["labels"])
+        data["age_group"] = pd.cut(
+            age.astype(float), bins=[*groups["breaks"], np.inf], right=False, labels=groups["labels"]
+        )
     strata = study.design.get("strata")
     if strata:
         stratum = data[strata[0]].astype(str)
@@ -287,7 +302,9 @@ def validate(study: Study | str | Path, *, create_key: bool = True) -> Validatio
     study = study if isinstance(study, Study) else load_study(study)
     previous = _previous_manifest(study)
     kpath = key_path(study.id, study.spec["pii"].get("key_file"), study.root)
-    key, created = load_or_create_key(kpath, previous.get("key_fingerprint") if previous else None) if create_key else (b"", False)
+    key, created = (
+        load_or_create_key(kpath, previous.get("key_fingerprint") if previous else None) if create_key else (b"", False)
+    )
     parts, reports, rows_in, encodings = [], [], {}, {}
     for spec in study.inputs:
         table = _read_input(spec)
@@ -300,7 +317,9 @@ def validate(study: Study | str | Path, *, create_key: bool = True) -> Validatio
     data = pd.concat(parts, ignore_index=True)
     # give every report line the row's position in `data`
     offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
-    report = pd.concat([r.assign(_uid=r["position"] + off) for r, off in zip(reports, offsets)], ignore_index=True)
+    report = pd.concat(
+        [r.assign(_uid=r["position"] + off) for r, off in zip(reports, offsets, strict=True)], ignore_index=True
+    )
     report = _mark_duplicates(study, data, report)
 
     rejected = data["_reject"] != ""
@@ -339,7 +358,9 @@ def ingest(study: Study | str | Path) -> ValidationResult:
         "counts": result.counts().reset_index(names="input").to_dict(orient="records"),
         "outputs": ["responses.parquet", "validation_report.csv", "validation_summary.md"],
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=int) + "\n", encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, default=int) + "\n", encoding="utf-8"
+    )
     return result
 
 

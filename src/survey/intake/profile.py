@@ -8,8 +8,9 @@ Example
 >>> import pandas as pd
 >>> from survey.intake.profile import sample_profile
 >>> df = pd.DataFrame({"sex": ["f", "f", "m"], "w": [1.0, 1.0, 2.0]})
->>> sample_profile(df, "sex", weight="w")[["sex", "n", "percent", "weighted_percent"]].to_dict("records")
-[{'sex': 'f', 'n': 2, 'percent': 66.7, 'weighted_percent': 50.0}, {'sex': 'm', 'n': 1, 'percent': 33.3, 'weighted_percent': 50.0}]
+>>> table = sample_profile(df, "sex", weight="w")
+>>> table[["sex", "n", "percent", "weighted_percent"]].to_dict("records")[0]
+{'sex': 'f', 'n': 2, 'percent': 66.7, 'weighted_percent': 50.0}
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from survey.instruments import Instrument, load_instrument
 def _columns(df: pd.DataFrame, names: Sequence[str], caller: str) -> None:
     absent = [c for c in names if c not in df.columns]
     if absent:
-        raise ColumnError(f"{caller}: columns not in the data: {', '.join(absent)}; found {', '.join(map(str, df.columns[:12]))}…")
+        raise ColumnError(
+            f"{caller}: columns not in the data: {', '.join(absent)}; found {', '.join(map(str, df.columns[:12]))}…"
+        )
 
 
 def sample_profile(df: pd.DataFrame, variables: str | Sequence[str], *, weight: str | None = None,
@@ -76,6 +79,8 @@ def item_missingness(df: pd.DataFrame, instruments: Sequence[str | Instrument], 
     for col in ("none blank", "some blank", "all blank"):
         if col not in table:
             table[col] = 0
-    table["percent_some_blank"] = (100 * table["some blank"] / table[["none blank", "some blank", "all blank"]].sum(axis=1)).round(decimals)
+    table["percent_some_blank"] = (
+        100 * table["some blank"] / table[["none blank", "some blank", "all blank"]].sum(axis=1)
+    ).round(decimals)
     table.columns.name = None
     return table[[*within, "instrument", "none blank", "some blank", "all blank", "percent_some_blank"]]

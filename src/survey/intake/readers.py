@@ -73,7 +73,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
             text[present] = series[present].dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
         else:
             values = series[present]
-            floats = values.map(type) == float  # Excel stores whole numbers as floats in object columns
+            floats = values.map(type).eq(float)  # Excel stores whole numbers as floats in object columns
             values = values.where(~floats, values[floats].map(_code_text))
             text[present] = values.astype(str).to_numpy()
         out[str(column)] = text.where(text != "", None)
@@ -111,9 +111,11 @@ def read_sav(path: Path) -> RawTable:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:  # pyreadstat raises its own ReadstatError types
         raise InputFileError(f"{path}: not a readable SPSS file: {exc}") from None
-    labels = {var: {_code_text(k): str(v) for k, v in mapping.items()} for var, mapping in meta.variable_value_labels.items()}
+    labels = {
+        var: {_code_text(k): str(v) for k, v in mapping.items()} for var, mapping in meta.variable_value_labels.items()
+    }
     return RawTable(path=path, data=_as_text(frame), value_labels=labels,
-                    variable_labels=dict(zip(meta.column_names, meta.column_labels)))
+                    variable_labels=dict(zip(meta.column_names, meta.column_labels, strict=True)))
 
 
 def _code_text(value) -> str:
@@ -124,7 +126,9 @@ def read_parquet(path: Path) -> RawTable:
     return RawTable(path=path, data=_as_text(pd.read_parquet(path)))
 
 
-def read_table(path: str | Path, format: str | None = None, *, encoding: str = "auto", sheet: str | int = 0) -> RawTable:
+def read_table(
+    path: str | Path, format: str | None = None, *, encoding: str = "auto", sheet: str | int = 0
+) -> RawTable:
     """Read an export of any supported format; ``format`` defaults to the file's extension."""
     path = Path(path)
     if not path.is_file():

@@ -31,7 +31,10 @@ def run(study_file: Path, echo: Callable[[str], None] = print):
     truth = study.spec.get("truth")
     if truth:
         for name, planted, found in planted_vs_found(result, study.path(truth)):
-            echo(f"[check]  {name:<20} planted {planted:>4}  found {found:>4}  {'ok' if planted == found else 'MISMATCH'}")
+            echo(
+                f"[check]  {name:<20} planted {planted:>4}  found {found:>4}  "
+                f"{'ok' if planted == found else 'MISMATCH'}"
+            )
     out = study.processed_dir
     for name in ("responses.parquet", "validation_report.csv", "validation_summary.md", "manifest.json"):
         echo(f"  {out / name}")

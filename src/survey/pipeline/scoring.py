@@ -13,7 +13,10 @@ def run(study: Study | str | Path, echo: Callable[[str], None] = print) -> Study
     from survey.scoring.study import OUTPUTS, score_study
 
     result = score_study(study)
-    echo(f"[score]  {result.study.id}: {len(result.scored)} respondents, {len(result.study.spec['instruments'])} instruments")
+    echo(
+        f"[score]  {result.study.id}: {len(result.scored)} respondents, "
+        f"{len(result.study.spec['instruments'])} instruments"
+    )
     for line in result.summary().splitlines():
         echo(f"         {line}")
     for name in OUTPUTS:

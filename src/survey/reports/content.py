@@ -368,7 +368,7 @@ class DistrictReport:
                 level_names[variable] = {}
         sub["variable_label"] = sub["variable"].map(lambda v: names.get(v, v))
         sub["level_label"] = [level_names.get(v, {}).get(lv, lv) + (self._t("age_suffix") if v == "age_group" else "")
-                              for v, lv in zip(sub["variable"], sub["level"])]
+                              for v, lv in zip(sub["variable"], sub["level"], strict=True)]
         sub["cell"] = formatting.percent_with_ci(sub).to_numpy()
         sub["label"] = sub["indicator"].map(self._indicator_label)
         order = {v: i for i, v in enumerate(variables)}

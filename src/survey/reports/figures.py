@@ -111,7 +111,7 @@ def literacy_against_targets(table: pd.DataFrame, targets: dict, *, district_nam
         est, err = _errors(rows)
         x = rows["wave"].map(x_of).to_numpy(dtype=float) + offset
         ax.errorbar(x[ok], est[ok], yerr=err[:, ok], fmt=marker + "-", color=colour, capsize=4, label=name)
-    for (year, value), colour in zip(sorted(targets.items()), TARGET_COLOURS * 4):
+    for (year, value), colour in zip(sorted(targets.items()), TARGET_COLOURS * 4, strict=False):
         ax.axhline(value * 100, color=colour, linestyle="--", linewidth=1.2)
         ax.annotate(target_label.format(year=year, value=value * 100), xy=(1.0, value * 100),
                     xycoords=("axes fraction", "data"), xytext=(-4, 3), textcoords="offset points",
@@ -135,7 +135,7 @@ def services_over_years(table: pd.DataFrame, measures: dict[str, str], *, distri
     """
     fig = _new_figure(3.3 * len(measures), 3.2)
     axes = fig.subplots(1, len(measures), squeeze=False)[0]
-    for ax, (column, title) in zip(axes, measures.items()):
+    for ax, (column, title) in zip(axes, measures.items(), strict=True):
         for who, colour, name, marker in (("district", DISTRICT_COLOUR, district_name, "o"),
                                           ("city", CITY_COLOUR, city_name, "s")):
             rows = table[table["district"] == who].sort_values("year")
@@ -163,7 +163,7 @@ def forest_by_district(table: pd.DataFrame, *, panel_titles: dict[str, str], cit
     fig = _new_figure(4.2 * columns, (0.32 * len(names) + 1.3) * rows_of_panels)
     axes = fig.subplots(rows_of_panels, columns, squeeze=False).ravel()
     y = np.arange(len(names))[::-1].astype(float)
-    for ax, (indicator, title) in zip(axes, panel_titles.items()):
+    for ax, (indicator, title) in zip(axes, panel_titles.items(), strict=False):
         rows = table[table["indicator"] == indicator]
         city = rows[rows["district"] == city_code]
         by_district = names.merge(rows, on=["district", "name"], how="left")

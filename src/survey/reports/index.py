@@ -129,6 +129,7 @@ def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = N
 <html lang="{HTML_LANGUAGE[lang]}">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{html.escape(title)}</title>
 <style>{STYLE}</style>

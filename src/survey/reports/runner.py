@@ -220,7 +220,7 @@ def resolve_districts(study: Study, districts: str | Sequence[str] | None) -> li
     names = [d.strip() for d in districts.split(",")] if isinstance(districts, str) else [str(d) for d in districts]
     lookup = {}
     for column in ("name_en", "name_zh", "code"):
-        lookup.update({str(k).casefold(): code for k, code in zip(table[column], table["code"])})
+        lookup.update({str(k).casefold(): code for k, code in zip(table[column], table["code"], strict=True)})
     return list(dict.fromkeys(lookup.get(n.casefold(), n) for n in names if n))
 
 

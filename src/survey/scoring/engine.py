@@ -146,7 +146,9 @@ def _eligible(plan: ScoringPlan, df: pd.DataFrame, columns: Mapping[str, str]) -
                 f"name the data's column with columns={{{rule.role!r}: ...}} or drop the rule with overrides")
         series = df[column]
         if not (pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)):
-            raise ColumnError(f"{plan.instrument_id}: eligibility column {column!r}: expected numbers, found dtype {series.dtype}")
+            raise ColumnError(
+                f"{plan.instrument_id}: eligibility column {column!r}: expected numbers, found dtype {series.dtype}"
+            )
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         with np.errstate(invalid="ignore"):
             if rule.min is not None:

@@ -653,8 +653,8 @@ def _omega_from_matrix(
         n_items=len(names),
         missing=missing,
         loadings=pd.DataFrame({"item": names, "loading": loading_keyed, "uniqueness": uniqueness}),
-        flipped_items=tuple(n for n, s in zip(names, sign) if s < 0),
-        heywood=tuple(n for n, p in zip(names, psi) if p <= _UNIQUENESS_LOWER + 1e-9),
+        flipped_items=tuple(n for n, s in zip(names, sign, strict=True) if s < 0),
+        heywood=tuple(n for n, p in zip(names, psi, strict=True) if p <= _UNIQUENESS_LOWER + 1e-9),
         converged=converged,
     )
 
@@ -849,7 +849,7 @@ class ReliabilityResult:
                 shown[col] = shown[col].astype(object).where(t["scope"] != "overall", "(all)")
         shown["n"] = t["n"]
         shown["alpha"] = t["alpha"].map(lambda v: f"{v:.3f}")
-        shown["ci"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(t["ci_low"], t["ci_high"])]
+        shown["ci"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)]
         shown["omega_total"] = t["omega_total"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}")
         if t["floor_share"].notna().any():
             shown["floor"] = t["floor_share"].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
@@ -989,7 +989,7 @@ def reliability(
     if by_cols:
         for key, sub in df.groupby(by_cols, sort=True, observed=True):
             key = key if isinstance(key, tuple) else (key,)
-            groups.append(({"scope": "group", **dict(zip(by_cols, key))}, sub[items]))
+            groups.append(({"scope": "group", **dict(zip(by_cols, key, strict=True))}, sub[items]))
     for label, sub in groups:
         try:
             row, item_table = _one_group(

@@ -84,7 +84,9 @@ def _instrument_scorer(instrument: Instrument, overrides: dict, columns: dict, l
         if norm and norm != total.get("norm"):
             alternative = total["alternative_norms"][norm]
             total["bands"] = alternative.get("bands", total.get("bands"))
-            total["cutoffs"] = {c: {**s, **alternative.get("cutoffs", {}).get(c, {})} for c, s in total.get("cutoffs", {}).items()}
+            total["cutoffs"] = {
+                c: {**s, **alternative.get("cutoffs", {}).get(c, {})} for c, s in total.get("cutoffs", {}).items()
+            }
         for setting in ("rounding", "missing"):
             if setting in overrides:
                 total[setting] = overrides[setting]
@@ -97,7 +99,9 @@ def _instrument_scorer(instrument: Instrument, overrides: dict, columns: dict, l
             old = definition["cutoffs"][cutoff]
             direction = "at_least" if "at_least" in old else "at_most"
             definition["cutoffs"] = {**definition["cutoffs"], cutoff: {**old, direction: value}}
-    eligibility = overrides["eligibility"] if "eligibility" in overrides else (instrument.eligibility or {}).get("rules", [])
+    eligibility = (
+        overrides["eligibility"] if "eligibility" in overrides else (instrument.eligibility or {}).get("rules", [])
+    )
     headline = ["total"] if "total" in definitions else list(scoring.get("parts", {}))
 
     def score_row(row: pd.Series) -> dict[str, Any]:
@@ -159,7 +163,11 @@ def _instrument_scorer(instrument: Instrument, overrides: dict, columns: dict, l
                             label = level[language]
                 out[f"{prefix}_band" if name == "total" else f"{column}_band"] = label
             for cutoff, rule in definition.get("cutoffs", {}).items():
-                hit = NA if math.isnan(value) else int(value >= rule["at_least"] if "at_least" in rule else value <= rule["at_most"])
+                hit = (
+                    NA
+                    if math.isnan(value)
+                    else int(value >= rule["at_least"] if "at_least" in rule else value <= rule["at_most"])
+                )
                 out[f"{prefix}_{cutoff}" if name == "total" else f"{column}_{cutoff}"] = hit
         for name, flag in scoring.get("flags", {}).items():
             p = points[flag["item"]]
@@ -169,7 +177,9 @@ def _instrument_scorer(instrument: Instrument, overrides: dict, columns: dict, l
             if any(math.isnan(v) for v, _ in parts):
                 out[f"{prefix}_{name}"] = NA
             else:
-                out[f"{prefix}_{name}"] = int(all(v >= c["at_least"] if "at_least" in c else v <= c["at_most"] for v, c in parts))
+                out[f"{prefix}_{name}"] = int(
+                    all(v >= c["at_least"] if "at_least" in c else v <= c["at_most"] for v, c in parts)
+                )
         if invalid:
             status = "invalid"
         if not eligible:

@@ -116,11 +116,17 @@ def _key_code(instrument: Instrument, item: str, value: Any, override: str) -> i
         value = "true" if value else "false"
     if isinstance(value, str):
         if value not in key_codes:
-            _fail(instrument.id, f"{override}.{item}", f"expected one of {sorted(key_codes)} or a code, found {value!r}")
+            _fail(
+                instrument.id, f"{override}.{item}", f"expected one of {sorted(key_codes)} or a code, found {value!r}"
+            )
         return key_codes[value]
     if isinstance(value, (int, np.integer)) and int(value) in instrument.codes(item):
         return int(value)
-    _fail(instrument.id, f"{override}.{item}", f"expected one of {sorted(key_codes)} or a code in {instrument.codes(item)}, found {value!r}")
+    _fail(
+        instrument.id,
+        f"{override}.{item}",
+        f"expected one of {sorted(key_codes)} or a code in {instrument.codes(item)}, found {value!r}",
+    )
 
 
 def _item_tables(instrument: Instrument, overrides: dict[str, Any]) -> tuple[list[dict[int, float]], dict]:
@@ -141,7 +147,12 @@ def _item_tables(instrument: Instrument, overrides: dict[str, Any]) -> tuple[lis
             _fail(instrument.id, name, f"expected a mapping item -> answer key, found {given!r}")
         stray = sorted(set(given) - set(correct["items"]))
         if stray:
-            _fail(instrument.id, name, f"expected keys for the right/wrong items {correct['items'][0]}..{correct['items'][-1]}, found unknown {stray}")
+            _fail(
+                instrument.id,
+                name,
+                f"expected keys for the right/wrong items {correct['items'][0]}..{correct['items'][-1]}, "
+                f"found unknown {stray}",
+            )
         missing, keys = [], {}
         key_codes = instrument.spec["key_codes"]
         for item in correct["items"]:
@@ -149,16 +160,24 @@ def _item_tables(instrument: Instrument, overrides: dict[str, Any]) -> tuple[lis
             code = _key_code(instrument, item, given[item], name) if item in given else None
             if published is not None:
                 if code is not None and code != key_codes[published]:
-                    _fail(instrument.id, f"{name}.{item}",
-                          f"expected the published key {published!r} (to change it, ship the study's own instrument file), found {given[item]!r}")
+                    _fail(
+                        instrument.id,
+                        f"{name}.{item}",
+                        f"expected the published key {published!r} (to change it, ship the study's own "
+                        f"instrument file), found {given[item]!r}",
+                    )
                 code = key_codes[published]
             if code is None:
                 missing.append(item)
             keys[item] = code
         if missing:
-            _fail(instrument.id, name,
-                  f"expected an answer key for every right/wrong item (the file has none for {len(missing)}), "
-                  f"found none for {', '.join(missing)}; give them in the study configuration (instruments.{instrument.id}.{name})")
+            _fail(
+                instrument.id,
+                name,
+                f"expected an answer key for every right/wrong item (the file has none for {len(missing)}), "
+                f"found none for {', '.join(missing)}; give them in the study configuration "
+                f"(instruments.{instrument.id}.{name})",
+            )
         for item, code in keys.items():
             tables[item] = correct_answer_points(instrument, item, code, correct["points"])
         settings[name] = keys
@@ -174,9 +193,14 @@ def _item_tables(instrument: Instrument, overrides: dict[str, Any]) -> tuple[lis
             _fail(instrument.id, name, f"expected directions for {direction['items']}, found unknown {stray}")
         missing = [item for item in direction["items"] if item not in given]
         if missing:
-            _fail(instrument.id, name,
-                  f"expected a keyed direction ({' / '.join(direction['forward'] + direction['reverse'])}) for every item, "
-                  f"found none for {', '.join(missing)}; give them in the study configuration (instruments.{instrument.id}.{name})")
+            _fail(
+                instrument.id,
+                name,
+                f"expected a keyed direction ({' / '.join(direction['forward'] + direction['reverse'])}) for "
+                "every item, "
+                f"found none for {', '.join(missing)}; give them in the study configuration "
+                f"(instruments.{instrument.id}.{name})",
+            )
         for item in direction["items"]:
             value = given[item]
             if value in direction["forward"]:
@@ -184,7 +208,11 @@ def _item_tables(instrument: Instrument, overrides: dict[str, Any]) -> tuple[lis
             elif value in direction["reverse"]:
                 tables[item] = option_points(instrument, item, reverse=True)
             else:
-                _fail(instrument.id, f"{name}.{item}", f"expected one of {direction['forward'] + direction['reverse']}, found {value!r}")
+                _fail(
+                    instrument.id,
+                    f"{name}.{item}",
+                    f"expected one of {direction['forward'] + direction['reverse']}, found {value!r}",
+                )
         settings[name] = dict(given)
     return [tables[item] for item in instrument.item_ids], settings
 
@@ -195,7 +223,9 @@ def _band(bands: dict[str, Any]) -> Band:
                 labels={language: tuple(level[language] for level in levels) for language in ("en", "zh-CN")})
 
 
-def _cutoff_values(instrument: Instrument, overrides: dict[str, Any], scores: dict[str, dict]) -> dict[tuple[str, str], float]:
+def _cutoff_values(
+    instrument: Instrument, overrides: dict[str, Any], scores: dict[str, dict]
+) -> dict[tuple[str, str], float]:
     """(score name, cut-off name) -> new value, from the ``cutoff`` and ``cutoffs`` overrides."""
     new: dict[tuple[str, str], float] = {}
     if "cutoff" in overrides:
@@ -220,14 +250,27 @@ def _eligibility(instrument: Instrument, overrides: dict[str, Any]) -> tuple[Eli
     if "eligibility" in overrides:
         rules = overrides["eligibility"] or []
         if not isinstance(rules, list):
-            _fail(instrument.id, "eligibility", f"expected a list of rules like {{column: age, min: 60}}, found {rules!r}")
+            _fail(
+                instrument.id, "eligibility", f"expected a list of rules like {{column: age, min: 60}}, found {rules!r}"
+            )
     else:
         rules = (instrument.eligibility or {}).get("rules", [])
     out = []
     for n, rule in enumerate(rules):
-        if not isinstance(rule, dict) or "column" not in rule or not set(rule) - {"column"} or set(rule) - {"column", "min", "max", "equals"}:
-            _fail(instrument.id, f"eligibility[{n}]", f"expected {{column: <role>, min|max|equals: <number>}}, found {rule!r}")
-        out.append(EligibilityRule(role=rule["column"], min=rule.get("min"), max=rule.get("max"), equals=rule.get("equals")))
+        if (
+            not isinstance(rule, dict)
+            or "column" not in rule
+            or not set(rule) - {"column"}
+            or set(rule) - {"column", "min", "max", "equals"}
+        ):
+            _fail(
+                instrument.id,
+                f"eligibility[{n}]",
+                f"expected {{column: <role>, min|max|equals: <number>}}, found {rule!r}",
+            )
+        out.append(
+            EligibilityRule(role=rule["column"], min=rule.get("min"), max=rule.get("max"), equals=rule.get("equals"))
+        )
     return tuple(out)
 
 
@@ -275,7 +318,9 @@ def compile_plan(instrument: Instrument | str, overrides: dict[str, Any] | None 
         if name == "total":
             if "rounding" in overrides:
                 if overrides["rounding"] not in ROUNDING:
-                    _fail(instrument.id, "rounding", f"expected one of {list(ROUNDING)}, found {overrides['rounding']!r}")
+                    _fail(
+                        instrument.id, "rounding", f"expected one of {list(ROUNDING)}, found {overrides['rounding']!r}"
+                    )
                 definition["rounding"] = overrides["rounding"]
             if "missing" in overrides:
                 definition["missing"] = _missing_override(instrument, overrides["missing"])
@@ -297,31 +342,44 @@ def compile_plan(instrument: Instrument | str, overrides: dict[str, Any] | None 
                 {"at_least": at_least} if at_least is not None else {"at_most": at_most})
         missing = definition["missing"]
         low, high = score_range(instrument, definition)
-        scores.append(ScoreRule(
-            name=name, column=column,
-            items=tuple(position[item] for item in definition.get("items", ids)),
-            rule=definition["rule"], multiply=float(definition.get("multiply", 1.0)), add=float(definition.get("add", 0.0)),
-            rounding=definition.get("rounding", "none"),
-            max_missing=missing.get("max_missing", 0) if missing["rule"] == "prorate" else 0,
-            low=low, high=high,
-            band_column=(f"{instrument.id}_band" if name == "total" else f"{column}_band") if "bands" in definition else None,
-            band=_band(definition["bands"]) if "bands" in definition else None,
-            cutoffs=tuple(cutoffs),
-        ))
+        scores.append(
+            ScoreRule(
+                name=name,
+                column=column,
+                items=tuple(position[item] for item in definition.get("items", ids)),
+                rule=definition["rule"],
+                multiply=float(definition.get("multiply", 1.0)),
+                add=float(definition.get("add", 0.0)),
+                rounding=definition.get("rounding", "none"),
+                max_missing=missing.get("max_missing", 0) if missing["rule"] == "prorate" else 0,
+                low=low,
+                high=high,
+                band_column=(f"{instrument.id}_band" if name == "total" else f"{column}_band")
+                if "bands" in definition
+                else None,
+                band=_band(definition["bands"]) if "bands" in definition else None,
+                cutoffs=tuple(cutoffs),
+            )
+        )
         if name == "total":
             settings["rounding"] = definition.get("rounding", "none")
             settings["missing"] = {k: v for k, v in missing.items() if k != "source"}
 
     names = [s.name for s in scores]
     headline = (names.index("total"),) if "total" in names else tuple(names.index(p) for p in scoring.get("parts", {}))
-    flags = tuple(Flag(column=f"{instrument.id}_flag_{name}", item=position[flag["item"]], at_least=float(flag["score_at_least"]))
-                  for name, flag in scoring.get("flags", {}).items())
+    flags = tuple(
+        Flag(column=f"{instrument.id}_flag_{name}", item=position[flag["item"]], at_least=float(flag["score_at_least"]))
+        for name, flag in scoring.get("flags", {}).items()
+    )
     criteria = tuple(
         Criterion(column=f"{instrument.id}_{name}",
                   conditions=tuple((names.index(c["score"]), "at_least" if "at_least" in c else "at_most",
                                     float(c.get("at_least", c.get("at_most")))) for c in criterion["all_of"]))
         for name, criterion in scoring.get("criteria", {}).items())
-    skips = tuple((position[s["if_item"]], s["equals"], position[s["then_item"]], s["fill"]) for s in scoring.get("skip_rules", []))
+    skips = tuple(
+        (position[s["if_item"]], s["equals"], position[s["then_item"]], s["fill"])
+        for s in scoring.get("skip_rules", [])
+    )
     eligibility = _eligibility(instrument, overrides)
     if eligibility:
         settings["eligibility"] = [{k: v for k, v in vars(rule).items() if v is not None} for rule in eligibility]
@@ -334,7 +392,11 @@ def compile_plan(instrument: Instrument | str, overrides: dict[str, Any] | None 
 
 def _missing_override(instrument: Instrument, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or value.get("rule") not in ("complete_case", "prorate"):
-        _fail(instrument.id, "missing", f"expected {{rule: complete_case}} or {{rule: prorate, max_missing: <n>}}, found {value!r}")
+        _fail(
+            instrument.id,
+            "missing",
+            f"expected {{rule: complete_case}} or {{rule: prorate, max_missing: <n>}}, found {value!r}",
+        )
     if value["rule"] == "prorate":
         k = value.get("max_missing")
         if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k >= len(instrument.item_ids):

@@ -38,7 +38,9 @@ def score_summary(scored: pd.DataFrame, instrument: str | Instrument) -> pd.Data
     column = f"{instrument_id}_status"
     if column not in scored.columns:
         found = [c for c in scored.columns if str(c).endswith("_status")]
-        raise ColumnError(f"score_summary: expected a column {column!r} from survey.scoring.score, found status columns {found}")
+        raise ColumnError(
+            f"score_summary: expected a column {column!r} from survey.scoring.score, found status columns {found}"
+        )
     counts = scored[column].value_counts(sort=False).reindex(list(STATUSES), fill_value=0)
     total = int(counts.sum())
     table = pd.DataFrame({"status": [*STATUSES, "total"], "n": [*(int(c) for c in counts), total]})

@@ -98,7 +98,7 @@ class Study:
         lang = "zh-CN" if lang in ("zh", "zh-CN") else "en"
         if column == self.district_column and self.variables.get(column, {}).get("levels_from") == "districts":
             table = self.districts()
-            return dict(zip(table["code"], table["name_zh" if lang == "zh-CN" else "name_en"]))
+            return dict(zip(table["code"], table["name_zh" if lang == "zh-CN" else "name_en"], strict=True))
         levels = self.variables.get(column, {}).get("levels")
         if not levels:
             raise ConfigError(f"{self.config_file}: variables.{column}: expected levels with labels, found none")
@@ -124,9 +124,19 @@ def _format_of(path: Path, declared: str | None) -> str:
     if declared:
         return declared
     suffix = path.suffix.lower().lstrip(".")
-    known = {"csv": "csv", "txt": "csv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav", "zsav": "sav", "parquet": "parquet"}
+    known = {
+        "csv": "csv",
+        "txt": "csv",
+        "xlsx": "xlsx",
+        "xlsm": "xlsx",
+        "sav": "sav",
+        "zsav": "sav",
+        "parquet": "parquet",
+    }
     if suffix not in known:
-        raise ConfigError(f"{path}: cannot tell the format from the extension '.{suffix}'; set `format:` to csv, xlsx, sav or parquet")
+        raise ConfigError(
+            f"{path}: cannot tell the format from the extension '.{suffix}'; set `format:` to csv, xlsx, sav or parquet"
+        )
     return known[suffix]
 
 
@@ -153,7 +163,9 @@ def load_study(path: str | Path) -> Study:
                                 answers=entry["answers"], columns=dict(entry["columns"]), wave=entry.get("wave"),
                                 encoding=entry.get("encoding", "auto"), sheet=entry.get("sheet", 0)))
     instruments = {i: load_instrument(i, search_dirs=(root,)) for i in spec["instruments"]}
-    study = Study(id=spec["id"], root=root, config_file=path.resolve(), spec=spec, inputs=inputs, instruments=instruments)
+    study = Study(
+        id=spec["id"], root=root, config_file=path.resolve(), spec=spec, inputs=inputs, instruments=instruments
+    )
     _check_references(study)
     return study
 
@@ -180,4 +192,6 @@ def _check_references(study: Study) -> None:
         raise ConfigError(f"{where}: district_column: expected a declared variable, found {study.district_column!r}")
     for name, var in study.variables.items():
         if var["type"] == "category" and not (var.get("levels") or var.get("levels_from")):
-            raise ConfigError(f"{where}: variables.{name}: expected `levels` or `levels_from` for a category, found neither")
+            raise ConfigError(
+                f"{where}: variables.{name}: expected `levels` or `levels_from` for a category, found neither"
+            )
