@@ -1,8 +1,19 @@
-"""Shared test set-up: keys in a temporary folder, paths to the demo study."""
+"""Shared test set-up: keys in a temporary folder, the demo study built once, the CLI in-process.
+
+``demo_pipeline`` is the demo study taken through every shared step once per session (intake,
+scoring, prevalence tables, pilot effects) in a private copy. It is read only: at the end of the
+session the fixture checks that no file of it changed, so no test can depend on another test's
+writes. A test that changes data asks for ``writable_copy`` and works on its own copy.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,31 +40,121 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _test_keys(tmp_path_factory) -> str:
+    return str(tmp_path_factory.getbasetemp() / "keys")
+
+
 @pytest.fixture(autouse=True)
 def _key_dir(tmp_path_factory, monkeypatch):
     """Pseudonymisation keys never touch the user's real key folder during tests."""
-    monkeypatch.setenv("SURVEY_KEY_DIR", str(tmp_path_factory.getbasetemp() / "keys"))
+    monkeypatch.setenv("SURVEY_KEY_DIR", _test_keys(tmp_path_factory))
+
+
+@dataclass(frozen=True)
+class DemoPipeline:
+    """The demo study after every shared step, in a private folder (read only)."""
+
+    root: Path
+    ingested: object  # survey.intake.ValidationResult
+    scored: object    # survey.scoring.study.StudyScores
+    tables: object    # survey.estimation.study.PrevalenceTables
+    effects: object   # survey.effects.results.EffectResult
+
+    @property
+    def study(self):
+        return self.ingested.study
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="session")
-def demo_copy(tmp_path_factory) -> Path:
-    """A private copy of the demo study (config, reference tables, raw exports), without outputs."""
-    target = tmp_path_factory.mktemp("demo") / "demo"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("processed", "interim"))
-    return target
+def demo_pipeline(tmp_path_factory) -> DemoPipeline:
+    """The demo study ingested, scored, estimated (prevalence) and with its pilot effects, built once.
 
-
-@pytest.fixture(scope="session")
-def demo_ingested(demo_copy):
-    """The private demo copy after intake (processed/responses.parquet and the report)."""
+    The effects run without the mixed model and with 999 bootstrap draws (a few seconds instead
+    of about a minute); the tables are the real steps' outputs.
+    """
+    from survey.effects.study import pilot_effects
+    from survey.estimation.study import prevalence_tables
     from survey.intake import ingest
-
-    return ingest(demo_copy / "study.yaml")
-
-
-@pytest.fixture(scope="session")
-def demo_scored(demo_ingested):
-    """The private demo copy after intake and scoring (processed/scored.parquet)."""
     from survey.scoring.study import score_study
 
-    return score_study(demo_ingested.study)
+    root = tmp_path_factory.mktemp("pipeline") / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("processed", "interim"))
+    with pytest.MonkeyPatch.context() as patch:  # session fixtures are built before the function-level one
+        patch.setenv("SURVEY_KEY_DIR", _test_keys(tmp_path_factory))
+        ingested = ingest(root / "study.yaml")
+        scored = score_study(ingested.study)
+        tables = prevalence_tables(ingested.study)
+        effects = pilot_effects(ingested.study, B=999, mixed=False)
+    built = DemoPipeline(root=root, ingested=ingested, scored=scored, tables=tables, effects=effects)
+    before = _digests(root)
+    yield built
+    after = _digests(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a test changed the read-only demo_pipeline (use writable_copy): {changed[:10]}"
+
+
+def _copy_study(root: Path, target: Path):
+    from survey.study import load_study
+
+    shutil.copytree(root, target)
+    return load_study(target / "study.yaml")
+
+
+@pytest.fixture(scope="session")
+def copy_study():
+    """``copy_study(root, target)``: copy a study folder with its outputs (mtimes kept, so nothing
+    looks stale) and return the copy's Study."""
+    return _copy_study
+
+
+@pytest.fixture
+def writable_copy(demo_pipeline, tmp_path):
+    """A function that copies the built demo (outputs and their mtimes kept) and returns the copy's Study."""
+    return lambda name="demo": _copy_study(demo_pipeline.root, tmp_path / name)
+
+
+@pytest.fixture(scope="session")
+def demo_copy(demo_pipeline) -> Path:
+    """The built demo's folder (read only)."""
+    return demo_pipeline.root
+
+
+@pytest.fixture(scope="session")
+def demo_ingested(demo_pipeline):
+    return demo_pipeline.ingested
+
+
+@pytest.fixture(scope="session")
+def demo_scored(demo_pipeline):
+    return demo_pipeline.scored
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """Run the ``survey`` command line in this process: returns (exit code, stdout, stderr)."""
+    from survey.cli import main
+
+    def run(*args):
+        monkeypatch.setattr(sys, "argv", ["survey", *map(str, args)])
+        code = 0
+        try:
+            main()
+        except SystemExit as exit_:
+            code = exit_.code
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def survey_command() -> Path:
+    """The installed ``survey`` console script (for the few tests of the command as a user runs it)."""
+    found = Path(sys.executable).with_name("survey")
+    assert found.is_file() and os.access(found, os.X_OK), f"expected the console script at {found}"
+    return found

@@ -37,7 +37,9 @@ def _run_nbval(book: nbformat.NotebookNode, folder: Path) -> subprocess.Complete
                           capture_output=True, text=True, cwd=folder, check=False)
 
 
+@pytest.mark.slow
 def test_changing_a_checked_number_makes_nbval_fail(tmp_path):
+    """nbval inside pytest (about 20 s): `make test-slow` runs it."""
     book = nbformat.read(ROOT / "notebooks" / "02-scoring-and-reliability.ipynb", as_version=4)
     setup = next(c for c in book.cells if c.cell_type == "code")
     example = next(c for c in book.cells if c.cell_type == "code" and c.source.startswith(MARK)

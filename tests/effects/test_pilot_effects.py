@@ -24,18 +24,24 @@ def _stub_mixed(data, outcome, **options):
 
 
 @pytest.fixture(scope="module")
-def demo_effects(demo_scored):
+def effects_study(demo_pipeline, copy_study, tmp_path_factory):
+    """A copy of the built demo: this module's effects run writes its own table."""
+    return copy_study(demo_pipeline.root, tmp_path_factory.mktemp("effects") / "demo")
+
+
+@pytest.fixture(scope="module")
+def demo_effects(effects_study):
     import survey.effects.study as step
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(step, "did_mixed", _stub_mixed)
-        return pilot_effects(demo_scored.study, B=999)
+        return pilot_effects(effects_study, B=999)
 
 
-def test_table_shape_and_file(demo_effects, demo_scored):
+def test_table_shape_and_file(demo_effects, effects_study):
     table = demo_effects.to_frame()
     assert list(table.columns) == COLUMNS
-    path = demo_scored.study.reports_dir / "tables" / "pilot_effects.csv"
+    path = effects_study.reports_dir / "tables" / "pilot_effects.csv"
     assert demo_effects.extra["path"] == path and path.is_file()
     written = pd.read_csv(path)
     assert list(written.columns) == COLUMNS and len(written) == len(table)

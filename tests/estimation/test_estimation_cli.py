@@ -1,9 +1,8 @@
-"""`survey estimate` end to end: in a subprocess as a user runs it, and in-process for the rest."""
+"""`survey estimate` end to end: once through the console script as a user runs it, in-process for the rest."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,38 +12,14 @@ import pytest
 import survey.estimation as est
 
 FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures" / "survey"
-# registers the estimation commands even before survey.cli imports survey.cli.estimation itself
-LAUNCH = "import survey.cli.estimation; from survey.cli import main; main()"
 
 
-def survey(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", LAUNCH, *map(str, args)], capture_output=True, text=True,
-                          timeout=120)
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    """Run the command line in this process: (exit code, stdout, stderr)."""
-    import survey.cli.estimation  # noqa: F401  (registers the commands)
-    from survey.cli import main
-
-    def run(*args):
-        monkeypatch.setattr(sys, "argv", ["survey", *map(str, args)])
-        code = 0
-        try:
-            main()
-        except SystemExit as exit_:
-            code = exit_.code
-        captured = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
-
-    return run
-
-
-def test_estimate_writes_the_tidy_table_and_matches_r(tmp_path):
+def test_estimate_writes_the_tidy_table_and_matches_r(tmp_path, survey_command):
+    """The installed console script, in a subprocess as a user runs it."""
     out = tmp_path / "est.csv"
-    run = survey("estimate", FIXTURES / "data_apiclus1.csv", "--outcome", "sch_wide_yes", "--by", "stype",
-                 "--weight", "pw", "--psu", "dnum", "--fpc", "fpc", "-o", out)
+    command = [survey_command, "estimate", FIXTURES / "data_apiclus1.csv", "--outcome", "sch_wide_yes",
+               "--by", "stype", "--weight", "pw", "--psu", "dnum", "--fpc", "fpc", "-o", out]
+    run = subprocess.run(list(map(str, command)), capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     table = pd.read_csv(out)
     assert list(table.columns) == ["stype", "estimate", "se", "ci_low", "ci_high", "df", "deff", "n",
@@ -100,7 +75,7 @@ def test_bad_design_names_column_and_rows(tmp_path, cli):
     data = pd.read_csv(FIXTURES / "data_apistrat.csv")
     data.loc[[3, 7], "pw"] = -1
     data.to_csv(tmp_path / "bad.csv", index=False)
-    run = survey("estimate", tmp_path / "bad.csv", "--outcome", "api00", "--weight", "pw", "--strata", "stype")
+    run = cli("estimate", tmp_path / "bad.csv", "--outcome", "api00", "--weight", "pw", "--strata", "stype")
     assert run.returncode == 2
     assert run.stderr.strip() == (
         "error: weight column 'pw': expected finite weights >= 0, found negative values in rows 3, 7"
@@ -113,9 +88,9 @@ def test_bad_design_names_column_and_rows(tmp_path, cli):
     assert "lonely_psu='fail': stratum 'b' of 'lonely' has a single PSU" in run.stderr
 
 
-def test_estimate_on_a_study_uses_its_scored_data_and_design(demo_scored, tmp_path):
+def test_estimate_on_a_study_uses_its_scored_data_and_design(demo_scored, tmp_path, cli):
     out = tmp_path / "study.csv"
-    run = survey("estimate", demo_scored.study.config_file, "--outcome", "phq9_positive", "--by", "wave", "-o", out)
+    run = cli("estimate", demo_scored.study.config_file, "--outcome", "phq9_positive", "--by", "wave", "-o", out)
     assert run.returncode == 0, run.stderr
     table = pd.read_csv(out)
     reference = pd.read_csv(FIXTURES / "estimates.csv").query("case == 'demo_crude_depression_city'")

@@ -10,14 +10,14 @@ import pytest
 
 from survey.estimation import prevalence as prev
 from survey.estimation.reference_export import export_frame
-from survey.estimation.study import OUTPUTS, prevalence_tables
+from survey.estimation.study import OUTPUTS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures" / "survey"
 
 
 @pytest.fixture(scope="module")
-def tables(demo_scored):
-    return prevalence_tables(demo_scored.study)
+def tables(demo_pipeline):
+    return demo_pipeline.tables
 
 
 def test_writes_the_three_tables(tables):

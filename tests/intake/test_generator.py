@@ -16,6 +16,7 @@ def _digests(folder):
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes(tmp_path):
     first = generate(tmp_path / "a", scale=0.03)
     second = generate(tmp_path / "b", scale=0.03)

@@ -1,37 +1,24 @@
-"""Report tests share one private copy of the scored demo study and one build of its reports."""
+"""Report tests: one copy of the built demo pipeline, and one build of the reports of two districts.
+
+The copy's tables are the pipeline's own outputs (the session fixture ``demo_pipeline``). The build
+covers the districts the tests look at — one pilot district and one comparison district — and the
+index; tests that change inputs or outputs copy the build first (``built_copy``).
+"""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+
+#: The districts built for the report tests: a pilot district and a comparison district.
+BUILT = ("linjiang", "liuhe")
 
 
 @pytest.fixture(scope="session")
-def report_study(demo_scored, tmp_path_factory):
-    """A copy of the scored demo study (processed/ kept, with its mtimes) and its estimation and effects tables.
-
-    The tables are the real steps' outputs. The effects step runs in a cheap configuration
-    (literacy only, no mixed model, 99 bootstrap draws: about 8 s instead of about a minute);
-    the reports read whatever rows the step wrote.
-    """
-    from survey.effects.study import pilot_effects
-    from survey.estimation.study import prevalence_tables
+def report_study(demo_pipeline, copy_study, tmp_path_factory):
+    """A copy of the built demo for the report tests (nothing stale: mtimes kept)."""
     from survey.reports.prerequisites import stale_steps
-    from survey.study import load_study
 
-    target = tmp_path_factory.mktemp("reports") / "demo"
-    shutil.copytree(demo_scored.study.root, target, ignore=shutil.ignore_patterns("reports"))
-    study = load_study(target / "study.yaml")
-    # intake and scoring outputs came with the copy; another test may have re-ingested the shared
-    # copy since it was scored, which makes scoring stale too
-    assert stale_steps(study)[-2:] == ["estimation", "effects"]
-    if "scoring" in stale_steps(study):
-        from survey.scoring.study import score_study
-
-        score_study(study)
-    prevalence_tables(study)
-    pilot_effects(study, indicators=("literacy",), scores={}, mixed=False, B=99)
+    study = copy_study(demo_pipeline.root, tmp_path_factory.mktemp("reports") / "demo")
     assert stale_steps(study) == []
     return study
 
@@ -45,7 +32,13 @@ def report_data(report_study):
 
 @pytest.fixture(scope="session")
 def built_reports(report_study):
-    """All 8 district reports in Chinese, built with 2 worker processes."""
+    """The Chinese reports of BUILT and the index, built with 2 worker processes."""
     from survey.reports.runner import build_reports
 
-    return build_reports(report_study, "all", jobs=2, progress=False, echo=lambda line: None)
+    return build_reports(report_study, list(BUILT), jobs=2, progress=False, echo=lambda line: None)
+
+
+@pytest.fixture
+def built_copy(built_reports, copy_study, tmp_path):
+    """A private copy of the study with its built reports (for tests that change files)."""
+    return copy_study(built_reports.study.root, tmp_path / "demo")

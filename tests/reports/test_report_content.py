@@ -111,19 +111,19 @@ def test_every_section_in_both_languages_has_a_title_and_prose(report_study, rep
         assert all(s.title and s.prose for s in sections)
 
 
-def test_a_step_is_stale_when_an_output_is_older_than_an_input(report_study):
+def test_a_step_is_stale_when_an_output_is_older_than_an_input(writable_copy):
     import os
 
     from survey.reports.prerequisites import STEPS, stale_steps
 
-    table = report_study.reports_dir / "tables" / "prevalence.csv"
-    scored = report_study.processed_dir / "scored.parquet"
+    study = writable_copy()
+    assert stale_steps(study) == []
+    table = study.reports_dir / "tables" / "prevalence.csv"
+    scored = study.processed_dir / "scored.parquet"
     saved = table.stat()
-    try:
-        os.utime(table, (saved.st_atime, scored.stat().st_mtime - 60))
-        assert stale_steps(report_study) == ["estimation"]
-        estimation = next(step for step in STEPS if step.name == "estimation")
-        assert estimation.why_stale(report_study) == "scored.parquet is newer than prevalence.csv"
-    finally:
-        os.utime(table, (saved.st_atime, saved.st_mtime))
-    assert stale_steps(report_study) == []
+    os.utime(table, (saved.st_atime, scored.stat().st_mtime - 60))
+    assert stale_steps(study) == ["estimation"]
+    estimation = next(step for step in STEPS if step.name == "estimation")
+    assert estimation.why_stale(study) == "scored.parquet is newer than prevalence.csv"
+    os.utime(table, (saved.st_atime, saved.st_mtime))
+    assert stale_steps(study) == []

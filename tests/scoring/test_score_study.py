@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 
 from survey.scoring.study import OUTPUTS
@@ -43,8 +40,7 @@ def test_outputs_are_written_and_carry_no_identifiers(demo_scored):
     assert not {"name", "phone", "id_number"} & set(scored.columns)
 
 
-def test_score_command_prints_statuses(demo_ingested):
-    run = subprocess.run([sys.executable, "-m", "survey.cli", "score", str(demo_ingested.study.config_file)],
-                         capture_output=True, text=True, check=False)
+def test_score_command_prints_statuses(writable_copy, cli):
+    run = cli("score", writable_copy().config_file)
     assert run.returncode == 0, run.stderr
     assert "[score]" in run.stdout and "scored.parquet" in run.stdout

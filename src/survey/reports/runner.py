@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -255,7 +256,9 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
     for district in resolve_districts(study, districts):
         slug = slug_of(district)
         folder = root / slug
-        parameters = {"district": district, "wave": wave, "lang": lang, "study": str(study.config_file)}
+        # the study by its place relative to the reports, so a study moved or copied with its reports is unchanged
+        study_place = os.path.relpath(study.config_file, root)
+        parameters = {"district": district, "wave": wave, "lang": lang, "study": study_place}
         data_digest = data.for_district(district).digest() if district in names else "unknown district"
         digest = input_hash(data_digest=data_digest, parameters=parameters, files=shared_files)
         if not force and district in names and not needs_run(folder, digest):
