@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--jobs", default="1,2", help="worker counts to time, comma-separated")
     parser.add_argument("--districts", default="8,50", help="study sizes to time, comma-separated")
     args = parser.parse_args()
-    from survey.reports.prerequisites import ensure_shared_outputs
+    from survey.pipeline import steps
     from survey.reports.runner import choose_kernel
     from survey.study import load_study
 
@@ -129,7 +129,7 @@ def main() -> None:
             study_dir = demo if n == 8 else cloned_study(demo, folder, n)
             study = load_study(study_dir / "study.yaml")
             start = time.perf_counter()
-            ran = ensure_shared_outputs(study, echo=lambda line: None)
+            ran = steps.ensure(study, steps.SHARED, echo=lambda line: None)
             notes.append(f"{n} districts: shared steps {', '.join(ran)} took {time.perf_counter() - start:.1f} s")
             respondents = len(pd.read_parquet(study.processed_dir / "scored.parquet", columns=["wave"]))
             for jobs in [int(x) for x in args.jobs.split(",")]:

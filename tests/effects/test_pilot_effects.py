@@ -58,8 +58,10 @@ def test_table_shape_and_file(demo_effects, effects_study):
 
 
 def test_design_based_cis_contain_the_generators_att(demo_effects, demo_scored):
+    from survey.demo.checks import effects_with_truth, read_truth
+
     truth = json.loads((demo_scored.study.root / "truth.json").read_text())["pilot_effect"]
-    table = demo_effects.to_frame()
+    table = effects_with_truth(demo_effects.to_frame(), read_truth(demo_scored.study))
     rows = table[(table["method"] == "design") & table["model"].isin(["did_lpm", "did_logit_ame"])]
     for indicator, key in (("literacy", "literacy_adequate"), ("depression", "depression_phq9_ge10")):
         for row in rows[rows["indicator"] == indicator].itertuples():
@@ -75,7 +77,7 @@ def test_did_data_marks_pilots_after_the_start(demo_scored):
     cells = data.groupby(["district", "wave"])["treated"].max().unstack()
     assert cells[2023].sum() == 0
     assert sorted(cells.index[cells[2024] == 1]) == ["linjiang", "qingshan", "yunxi"]
-    assert data.attrs["pilot_source"].startswith("service table")
+    assert data.attrs["pilot_source"] == "study configuration (pilot)"
 
 
 def test_pipeline_step_and_command(demo_effects, demo_scored, tmp_path, monkeypatch):
@@ -100,4 +102,5 @@ def test_pipeline_step_and_command(demo_effects, demo_scored, tmp_path, monkeypa
                                       "--draws", "199", "--no-mixed"])
     assert result.exit_code == 0, result.output
     assert calls == [{"output": out, "B": 199, "mixed": False, "finite_population_correction": False}]
-    assert out.is_file() and "literacy" in result.output and "truth" in result.output
+    assert out.is_file() and "literacy" in result.output and f"wrote {out}" in result.output
+    assert "truth" not in out.read_text()  # the demo's truth is the demo checks' business, not the table's

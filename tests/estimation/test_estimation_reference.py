@@ -362,4 +362,5 @@ def test_demo_fixture_design_is_the_studys():
     from survey import load_study
 
     declared = load_study(Path(__file__).resolve().parents[2] / "data" / "demo" / "study.yaml").design
-    assert {k: declared.get(k) for k in DEMO_DESIGN} == DEMO_DESIGN
+    assert {k: getattr(declared, k) for k in DEMO_DESIGN} == {k: tuple(v) if isinstance(v, list) else v
+                                                              for k, v in DEMO_DESIGN.items()}

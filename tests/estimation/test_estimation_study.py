@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from survey.demo.reference_export import export_frame
 from survey.estimation import prevalence as prev
-from survey.estimation.reference_export import export_frame
-from survey.estimation.study import OUTPUTS
+from survey.estimation.study import outputs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures" / "survey"
 
@@ -22,7 +22,8 @@ def tables(demo_pipeline):
 
 def test_writes_the_three_tables(tables):
     folder = tables.study.reports_dir / "tables"
-    assert [p.name for p in tables.paths] == list(OUTPUTS)
+    assert tables.paths == outputs(tables.study)
+    assert [p.name for p in tables.paths] == ["prevalence.csv", "prevalence_subgroups.csv", "prevalence_change.csv"]
     written = pd.read_csv(folder / "prevalence.csv")
     assert list(written.columns) == prev.TABLE_COLUMNS
     assert len(written) == len(tables.prevalence)
@@ -32,7 +33,7 @@ def test_every_indicator_wave_area_and_method(tables):
     t = tables.to_frame()
     study = tables.study
     districts = set(study.districts()["code"])
-    assert set(t["indicator"]) == {i["id"] for i in study.indicators}
+    assert set(t["indicator"]) == {i.id for i in study.indicators}
     assert set(t["method"]) == set(prev.METHODS)
     assert set(t["district"]) == districts | {"city"}
     assert set(t["wave"]) == {2023, 2024}
@@ -48,8 +49,8 @@ def test_raked_weights_hit_the_population_margins(demo_scored):
     study = demo_scored.study
     data = demo_scored.scored
     design = prev.survey_design(data, study.design)
-    margins = pd.read_csv(study.path(study.spec["margins"]["file"]))
-    raked = prev.rake_design(design, margins, study.spec["margins"]["variables"])
+    margins = pd.read_csv(study.path(study.config.margins.file))
+    raked = prev.rake_design(design, margins, study.config.margins.variables)
     w = pd.Series(raked.weights(), index=raked.data.index)
     got = w.groupby([data["wave"], data["district"], data["age_group"].astype(str)]).sum()
     want = margins.groupby(["wave", "district", "age_group"])["population"].sum()
@@ -84,13 +85,16 @@ def test_subgroups_and_change(tables):
     assert row["se"] == pytest.approx(np.hypot(a["se"], b["se"]))
 
 
-def test_truth_check_and_summary(tables):
-    truth = tables.truth
+def test_the_demos_truth_check_and_the_summary(tables):
+    from survey.demo import checks
+
+    table = tables.prevalence
+    truth = checks.prevalence_coverage(table[table["method"] != "standardised"], checks.read_truth(tables.study))
     assert set(truth["method"]) == {"crude", "raked"}
     assert len(truth) == 2 * 6 * 2 * 9
-    text = tables.summary()
-    assert "95% CIs containing the true prevalence" in text
-    assert "crude prevalence, city" in text
+    assert truth["covered"].mean() > 0.9
+    assert checks.coverage_summary(truth).startswith("95% CIs containing the true prevalence (truth.json): crude ")
+    assert "crude prevalence, city" in tables.summary()
 
 
 def test_reference_export_matches_the_committed_demo_data(demo_scored):
@@ -107,14 +111,15 @@ def test_reference_export_matches_the_committed_demo_data(demo_scored):
             assert got.astype(str).tolist() == committed[column].astype(str).tolist(), column
 
 
-def test_pipeline_step_prints_the_city_table_and_paths(tables, monkeypatch):
+def test_the_step_prints_the_city_table_of_each_method(tables, monkeypatch):
     import survey.estimation.study as step
-    from survey.pipeline import estimation
+    from survey.pipeline import steps
 
     monkeypatch.setattr(step, "prevalence_tables", lambda study: tables)
     lines = []
-    assert estimation.run(tables.study, echo=lines.append) is tables.study
+    results = steps.run(tables.study, ["estimate"], echo=lines.append)
+    assert results["estimate"] is tables
     text = "\n".join(lines)
-    assert text.startswith("[estimate] demo: 6 indicators x 2 waves x 9 areas x 3 methods")
-    assert "raked prevalence, city" in text
-    assert str(tables.paths[0]) in text
+    for method in ("crude", "raked", "standardised"):
+        assert f"[estimate] {method} prevalence, city, % (95% CI):" in text
+    assert "APPROXIMATE" in text  # the standard population's status note

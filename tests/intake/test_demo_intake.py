@@ -7,9 +7,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from survey.demo.checks import PLANTED_ISSUES as TRUTH_KEYS
 from survey.errors import ColumnError, ConfigError, KeyFileError
 from survey.intake import validate
-from survey.pipeline import TRUTH_KEYS
 from survey.study import load_study
 
 

@@ -5,7 +5,7 @@
 #
 #     sh tests/reference/survey_regenerate.sh
 #
-# which first runs `python -m survey.estimation.reference_export` (writes data_demo.csv,
+# which first runs `python -m survey.demo.reference_export` (writes data_demo.csv,
 # margins_demo.csv and standard_demo.csv from the demo study's processed/scored.parquet) and
 # then this script (`Rscript tests/reference/survey_estimates.R`; without data_demo.csv the
 # demo cases are skipped with a warning).
@@ -419,7 +419,7 @@ ciprop_by("std_nh_sex_prop_chol_logit_by_race", "HI_CHOL", "race", d_std_nh_sex,
 
 # ---------------------------------------------------------------- demo study (issue 4, item 3)
 # data_demo.csv, margins_demo.csv and standard_demo.csv are written by
-# `python -m survey.estimation.reference_export` from the demo's processed/scored.parquet.
+# `python -m survey.demo.reference_export` from the demo's processed/scored.parquet.
 demo_file <- file.path(out, "data_demo.csv")
 if (file.exists(demo_file)) {
   demo <- read.csv(demo_file, stringsAsFactors = FALSE)
@@ -465,7 +465,7 @@ if (file.exists(demo_file)) {
   by_domains("demo_raked_mean_literacy_district", svymean, "nmhl_adequate", c("wave", "district"), d_demo_raked,
              paste("svyby(~nmhl_adequate, ~wave+district, d, svymean, na.rm=TRUE, deff=TRUE); d <-", DR))
 } else {
-  warning("data_demo.csv not found: run `python -m survey.estimation.reference_export` first; demo cases skipped")
+  warning("data_demo.csv not found: run `python -m survey.demo.reference_export` first; demo cases skipped")
 }
 
 estimates <- do.call(rbind, rows)

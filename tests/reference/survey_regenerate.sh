@@ -8,5 +8,5 @@
 set -e
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PYTHON=${PYTHON:-"$ROOT/.venv/bin/python"}
-"$PYTHON" -m survey.estimation.reference_export "$ROOT/data/demo/study.yaml" --out "$ROOT/tests/reference/fixtures/survey"
+"$PYTHON" -m survey.demo.reference_export "$ROOT/data/demo/study.yaml" --out "$ROOT/tests/reference/fixtures/survey"
 Rscript "$ROOT/tests/reference/survey_estimates.R"

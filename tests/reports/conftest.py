@@ -16,10 +16,10 @@ BUILT = ("linjiang", "liuhe")
 @pytest.fixture(scope="session")
 def report_study(demo_pipeline, copy_study, tmp_path_factory):
     """A copy of the built demo for the report tests (nothing stale: mtimes kept)."""
-    from survey.reports.prerequisites import stale_steps
+    from survey.pipeline import steps
 
     study = copy_study(demo_pipeline.root, tmp_path_factory.mktemp("reports") / "demo")
-    assert stale_steps(study) == []
+    assert steps.stale(study) == []
     return study
 
 

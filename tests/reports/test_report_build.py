@@ -131,14 +131,15 @@ def test_a_rerun_skips_every_unchanged_district(built_reports, built_copy):
     assert run.ok and run.index.is_file()
 
 
-def test_the_pipeline_step_prints_the_outcome_and_the_index(built_reports, built_copy):
-    from survey.pipeline import reports
+def test_the_reports_step_prints_the_outcome_and_the_index(built_reports, built_copy):
+    from survey.pipeline import steps
 
     report_study, lines = built_copy, []
-    districts = ",".join(_codes(built_reports))
-    assert reports.run(report_study, echo=lines.append, districts=districts, progress=False) is report_study
+    options = {"districts": ",".join(_codes(built_reports)), "progress": False, "echo": lines.append}
+    results = steps.run(report_study, ["reports"], echo=lines.append, options={"reports": options})
+    assert results["reports"].ok
     assert any("2 skipped, 0 failed" in line for line in lines)
-    assert lines[-1].strip() == str(report_study.reports_dir / "index.html")
+    assert lines[-1] == f"[reports] index: {report_study.reports_dir / 'index.html'}"
 
 
 def test_changed_inputs_redo_only_the_districts_they_concern(built_reports, built_copy):

@@ -33,7 +33,7 @@ def test_key_indicators_are_the_estimation_steps_numbers(report, report_study):
     prevalence = pd.read_csv(report_study.reports_dir / "tables" / "prevalence.csv", dtype={"district": str})
     section = report.key_indicators()
     data = section.tables[0].data
-    assert list(data["indicator"]) == [i["id"] for i in report_study.indicators]
+    assert list(data["indicator"]) == [i.id for i in report_study.indicators]
     assert set(data["method"]) == {"raked"}  # calibrated estimates headline when the step made them
     source = prevalence[(prevalence["wave"] == 2024) & (prevalence["method"] == "raked")]
     own = source[source["district"] == "yunxi"].set_index("indicator").loc[data["indicator"]]
@@ -114,16 +114,16 @@ def test_every_section_in_both_languages_has_a_title_and_prose(report_study, rep
 def test_a_step_is_stale_when_an_output_is_older_than_an_input(writable_copy):
     import os
 
-    from survey.reports.prerequisites import STEPS, stale_steps
+    from survey.pipeline import steps
 
     study = writable_copy()
-    assert stale_steps(study) == []
+    assert steps.stale(study) == []
     table = study.reports_dir / "tables" / "prevalence.csv"
     scored = study.processed_dir / "scored.parquet"
     saved = table.stat()
     os.utime(table, (saved.st_atime, scored.stat().st_mtime - 60))
-    assert stale_steps(study) == ["estimation"]
-    estimation = next(step for step in STEPS if step.name == "estimation")
-    assert estimation.why_stale(study) == "scored.parquet is newer than prevalence.csv"
+    assert steps.stale(study) == ["estimate", "effects"]  # a step after a stale one is stale too
+    assert steps.step("estimate").why_stale(study) == "scored.parquet is newer than prevalence.csv"
+    assert steps.step("effects").why_stale(study) is None
     os.utime(table, (saved.st_atime, saved.st_mtime))
-    assert stale_steps(study) == []
+    assert steps.stale(study) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.scoring.study import OUTPUTS
+from survey.scoring.study import outputs
 
 
 def test_every_respondent_is_kept_with_a_status(demo_ingested, demo_scored):
@@ -13,7 +13,7 @@ def test_every_respondent_is_kept_with_a_status(demo_ingested, demo_scored):
     status = demo_scored.status
     totals = status[status["status"] == "total"].set_index("instrument")["n"]
     assert (totals == len(responses)).all()
-    assert set(totals.index) == set(demo_scored.study.spec["instruments"])
+    assert set(totals.index) == set(demo_scored.study.config.instruments)
 
 
 def test_eligibility_follows_age_and_perinatal_status(demo_scored):
@@ -33,14 +33,15 @@ def test_reverse_keyed_epds_items_give_a_coherent_scale(demo_scored):
 
 
 def test_outputs_are_written_and_carry_no_identifiers(demo_scored):
-    out = demo_scored.study.processed_dir
-    for name in OUTPUTS:
-        assert (out / name).is_file(), name
-    scored = pd.read_parquet(out / "scored.parquet")
+    files = outputs(demo_scored.study)
+    assert [p.name for p in files] == ["scored.parquet", "scoring_summary.csv", "reliability.csv",
+                                       "reliability_items.csv"]
+    assert all(p.is_file() and p.parent == demo_scored.study.processed_dir for p in files)
+    scored = pd.read_parquet(demo_scored.study.paths.scored)
     assert not {"name", "phone", "id_number"} & set(scored.columns)
 
 
 def test_score_command_prints_statuses(writable_copy, cli):
     run = cli("score", writable_copy().config_file)
     assert run.returncode == 0, run.stderr
-    assert "[score]" in run.stdout and "scored.parquet" in run.stdout
+    assert "[scoring] status" in run.stdout and "phq9" in run.stdout

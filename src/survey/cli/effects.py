@@ -23,7 +23,15 @@ def effects(
         False, "--fpc/--no-fpc", help="Design-based SEs with the study's FPC (default: with-replacement)."
     ),
 ) -> None:
-    """Estimate the pilot's effect (difference-in-differences) on literacy, depression and the PHQ-9 mean."""
-    from survey.pipeline import effects as step
+    """Estimate the pilot programme's effect (difference-in-differences) on the outcomes the study names.
 
-    step.run(study, echo=typer.echo, output=output, B=draws, mixed=mixed, finite_population_correction=fpc)
+    The outcomes, covariates and primary interval are the study's analysis choices
+    (``analysis.effects`` in study.yaml). A study without a pilot, or with one wave, has no effects
+    to estimate: the command says so in one line.
+    """
+    from survey.pipeline import steps
+
+    options = {"output": output, "B": draws, "mixed": mixed, "finite_population_correction": fpc}
+    results = steps.run(study, ["effects"], echo=typer.echo, options={"effects": options})
+    if "effects" in results:
+        typer.echo(f"wrote {results['effects'].extra['path']}")

@@ -64,7 +64,7 @@ def estimate(
 
 @app.command()
 def prevalence(study: Path = typer.Argument(..., help=STUDY_HELP)) -> None:
-    """Crude, raked and age-standardised prevalence of the study's key indicators."""
-    from survey.pipeline import estimation
+    """Crude, raked and age-standardised prevalence of the study's key indicators (as the study supports)."""
+    from survey.pipeline import steps
 
-    estimation.run(study, echo=typer.echo)
+    steps.run(study, ["estimate"], echo=typer.echo)

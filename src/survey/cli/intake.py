@@ -1,4 +1,4 @@
-"""Commands of the intake step: validate, ingest, and the demo study's generate and run."""
+"""Commands of the intake step: validate and ingest."""
 
 from __future__ import annotations
 
@@ -21,29 +21,11 @@ def validate(study: Path = typer.Argument(..., help=STUDY_HELP)) -> None:
 @app.command()
 def ingest(study: Path = typer.Argument(..., help=STUDY_HELP)) -> None:
     """Validate, de-identify and write the study's processed Parquet and validation report."""
-    from survey.intake import ingest as run
+    from survey.pipeline import steps
 
-    result = run(study)
-    out = result.study.processed_dir
+    results = steps.run(study, ["intake"], echo=lambda line: None)
+    result = results["intake"]
     counts = result.counts().loc["total"]
     typer.echo(f"{counts.rows_in} rows in, {counts.rows_kept} kept, {counts.rows_rejected} rejected")
-    typer.echo(f"wrote {out / 'responses.parquet'}")
-    typer.echo(f"wrote {out / 'validation_report.csv'} and {out / 'validation_summary.md'}")
-
-
-@app.command()
-def demo(study: Path = typer.Argument(Path("data/demo/study.yaml"), help=STUDY_HELP)) -> None:
-    """Run the demo study end to end and print where its outputs are."""
-    from survey.pipeline import run_demo
-
-    run_demo(study, echo=typer.echo)
-
-
-@app.command("generate-demo")
-def generate_demo(out_dir: Path = typer.Argument(Path("data/demo"), help="Folder of the demo study.")) -> None:
-    """Regenerate the demo study's synthetic exports and truth file (same seed, same files)."""
-    from survey.demo.generate import generate
-
-    truth = generate(out_dir)
-    typer.echo(f"wrote {out_dir / 'raw'} and {out_dir / 'truth.json'}: planted {truth['planted']['total']}")
-
+    for path in steps.step("intake").outputs(result.study):
+        typer.echo(f"wrote {path}")

@@ -12,6 +12,6 @@ from survey.cli.app import STUDY_HELP, app
 @app.command()
 def score(study: Path = typer.Argument(..., help=STUDY_HELP)) -> None:
     """Score every instrument of the study and measure reliability overall and by district."""
-    from survey.pipeline import scoring
+    from survey.pipeline import steps
 
-    scoring.run(study, echo=typer.echo)
+    steps.run(study, ["scoring"], echo=typer.echo)

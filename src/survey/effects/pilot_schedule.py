@@ -1,12 +1,10 @@
-"""Which districts run the pilot and from when: read from the study, in a fixed order of sources.
+"""Which districts run the pilot and from when: the study's ``pilot:`` entry.
 
-1. ``pilot`` in the study configuration: ``{districts: [...], start: 2023-09-01}`` (not in the
-   schema yet; the first source once it is);
-2. the district table (``districts.csv``): a ``pilot_start`` column (date or year), or a 0/1
-   ``pilot`` column together with a study-level start from source 4;
-3. the yearly service table (``services.yearly``): ``pilot_start_year`` per district, as the
-   district reports use;
-4. the generator's truth file (demo studies): ``pilot_districts`` and ``pilot_start``.
+``pilot: {districts: [...], start: 2023-09-01}`` names the districts and one start (a date or a
+year); ``pilot: {start_column: pilot_start}`` reads each pilot district's start from that column
+of the district table, or else of the yearly service table (``services.yearly``, one row per
+district and year; the earliest non-empty value counts). A study without ``pilot:`` has no
+programme to evaluate.
 
 A wave counts as *after* the start when its fieldwork began after the start date (the wave's
 earliest ``submitted_at``) or, without dates or with a start year only, when the wave's year is
@@ -16,7 +14,7 @@ fielded in May 2023.
 
 from __future__ import annotations
 
-import json
+import numbers
 from dataclasses import dataclass
 
 import pandas as pd
@@ -42,62 +40,47 @@ class PilotSchedule:
 
 
 def _as_start(value):
-    if isinstance(value, (int,)) or (isinstance(value, str) and value.isdigit() and len(value) == 4):
+    """A year (int) or a date (Timestamp) from a configuration or table value."""
+    if isinstance(value, numbers.Integral) or (isinstance(value, str) and value.isdigit() and len(value) == 4):
         return int(value)
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, numbers.Real) and float(value).is_integer():
         return int(value)
     return pd.Timestamp(value)
 
 
-def _truth(study: Study) -> dict | None:
-    name = study.spec.get("truth")
-    if not name or not study.path(name).is_file():
-        return None
-    return json.loads(study.path(name).read_text(encoding="utf-8"))
-
-
 def pilot_schedule(study: Study) -> PilotSchedule:
-    """The study's pilot districts and start dates (see the module docstring for the sources).
+    """The study's pilot districts and start dates (see the module docstring).
 
     Raises
     ------
     ConfigError
-        When no source names any pilot district.
+        The study declares no pilot, or its start column names no district.
     """
-    spec = study.spec.get("pilot")
-    if spec:
-        start = _as_start(spec["start"])
-        return PilotSchedule({str(d): start for d in spec["districts"]}, "study configuration (pilot)")
-    truth = _truth(study)
-    if "districts" in study.spec:
+    pilot, where = study.config.pilot, study.config_file
+    if pilot is None:
+        raise ConfigError(f"{where}: pilot: {study.capabilities()['pilot'].reason}")
+    if not pilot.start_column:
+        return PilotSchedule({str(d): _as_start(pilot.start) for d in pilot.districts},
+                             "study configuration (pilot)")
+    column = pilot.start_column
+    if study.config.districts is not None:
         table = study.districts()
-        if "pilot_start" in table.columns:
-            rows = table.dropna(subset=["pilot_start"])
+        if column in table.columns:
+            rows = table.dropna(subset=[column])
             if len(rows):
-                return PilotSchedule(
-                    {str(c): _as_start(s) for c, s in zip(rows["code"], rows["pilot_start"], strict=True)},
-                    "districts table (pilot_start)",
-                )
-        if "pilot" in table.columns and truth and truth.get("pilot_start"):
-            rows = table[table["pilot"].astype(bool)]
-            start = _as_start(truth["pilot_start"])
-            return PilotSchedule({str(c): start for c in rows["code"]}, "districts table (pilot) + truth file")
-    yearly = (study.spec.get("services") or {}).get("yearly")
-    if yearly and study.path(yearly).is_file():
-        services = pd.read_csv(study.path(yearly))
-        if "pilot_start_year" in services.columns:
-            rows = services.dropna(subset=["pilot_start_year"])
+                return PilotSchedule({str(c): _as_start(v) for c, v in zip(rows["code"], rows[column], strict=True)},
+                                     f"districts table ({column})")
+    services = study.config.services
+    if services is not None and services.yearly and study.path(services.yearly).is_file():
+        table = pd.read_csv(study.path(services.yearly))
+        if column in table.columns:
+            rows = table.dropna(subset=[column])
             if len(rows):
-                starts = rows.groupby("district")["pilot_start_year"].min()
-                return PilotSchedule({str(d): int(y) for d, y in starts.items()},
-                                     f"service table {yearly} (pilot_start_year)")
-    if truth and truth.get("pilot_districts"):
-        start = _as_start(truth["pilot_start"])
-        return PilotSchedule({str(d): start for d in truth["pilot_districts"]}, "truth file")
-    raise ConfigError(
-        f"{study.config_file}: pilot: expected pilot districts and a start (a `pilot` entry, a pilot_start "
-        "column in the district table or pilot_start_year in services.yearly), found none"
-    )
+                starts = rows.groupby("district")[column].min()
+                return PilotSchedule({str(d): _as_start(v) for d, v in starts.items()},
+                                     f"service table {services.yearly} ({column})")
+    raise ConfigError(f"{where}: pilot.start_column: expected a column {column!r} with each pilot district's start "
+                      "in the district table or services.yearly, found none with a value")
 
 
 def post_waves(data: pd.DataFrame, start, wave: str = "wave", submitted: str = "submitted_at") -> dict:

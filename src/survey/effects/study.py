@@ -2,21 +2,21 @@
 
 ``pilot_effects(study)`` reads ``processed/scored.parquet``, marks pilot districts and the waves
 after the pilot start (:mod:`survey.effects.pilot_schedule`), and estimates the effect by
-difference-in-differences for
+difference-in-differences for the outcomes the study's analysis choices name
+(``analysis.effects`` in study.yaml):
 
-* the study's literacy and depression indicators (0/1: LPM and logistic models), and
-* the PHQ-9 total score (linear model),
+* ``indicators`` — 0/1 key indicators (LPM and logistic models; default: every indicator), and
+* ``scores`` — score columns estimated as means (linear model),
 
-with district and wave fixed effects and covariates sex, age group, education and urban/rural.
-Every estimate comes with design-based, CR1 (by district) and wild-cluster-bootstrap
-(Rademacher, Webb) inference, plus a mixed model. The table is written to
-``study.reports_dir / "tables" / "pilot_effects.csv"``.
+with district and wave fixed effects and the declared ``covariates`` (categorical). Every
+estimate comes with design-based, CR1 (by district) and wild-cluster-bootstrap (Rademacher,
+Webb) inference, plus a mixed model. The table is written to ``study.paths.pilot_effects``.
+It needs a pilot and waves before and after its start (capability ``effects``).
 
 Columns: indicator, outcome, model (``did_lpm``, ``did_linear``, ``did_logit_ame``,
 ``did_logit_or``, ``did_mixed``), method (``design``, ``cr1``, ``wcr_rademacher``,
 ``wcr_webb``, ``mixed``), term, estimate, se, ci_low, ci_high, p_value, df, n, n_clusters,
-n_treated_clusters, draws, truth (the generator's ATT where the study has a truth file), covers
-(whether the CI contains it), note.
+n_treated_clusters, draws, note.
 
 Example
 -------
@@ -27,7 +27,6 @@ Example
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,23 +40,32 @@ from survey.effects.results import EffectResult
 from survey.errors import ColumnError, ConfigError, InputFileError
 from survey.study import Study, load_study
 
-OUTPUT = "pilot_effects.csv"
-#: Indicators (ids in the study's ``indicators``) whose pilot effect is estimated.
-INDICATORS = ("literacy", "depression")
-#: Scores estimated as means: name in the table -> score column.
-SCORES = {"phq9_mean": "phq9_total"}
-#: Covariates of every model (categorical).
-COVARIATES = ("sex", "age_group", "education", "urban_rural")
-#: Truth-file keys (``pilot_effect``) of the table's indicators.
-TRUTH_KEYS = {"literacy": "literacy_adequate", "depression": "depression_phq9_ge10", "phq9_mean": "phq9_mean"}
 PILOT, POST, TREATED = "pilot", "post", "treated"
 COLUMNS = ["indicator", "outcome", "model", "method", "term", "estimate", "se", "ci_low", "ci_high", "p_value",
-           "df", "n", "n_clusters", "n_treated_clusters", "draws", "truth", "covers", "note"]
+           "df", "n", "n_clusters", "n_treated_clusters", "draws", "primary", "note"]
+#: With at least this many districts (clusters), the automatic primary interval is the wild cluster bootstrap.
+MIN_CLUSTERS_FOR_BOOTSTRAP = 6
+#: The models whose interval is the verdict's (linear probability model for 0/1 outcomes, linear for scores).
+PRIMARY_MODELS = ("did_lpm", "did_linear")
+
+
+def primary_interval(study: Study, n_clusters: int) -> str:
+    """The interval a verdict uses: ``analysis.effects.primary_interval``, declared before the results.
+
+    ``auto`` (the default): the wild cluster bootstrap with Webb weights when there are at least
+    :data:`MIN_CLUSTERS_FOR_BOOTSTRAP` districts, else the design-based interval (with fewer
+    clusters the bootstrap has too few distinct draws to give an interval; Webb 2014,
+    MacKinnon & Webb 2018).
+    """
+    declared = study.config.analysis.effects.primary_interval
+    if declared != "auto":
+        return declared
+    return "wcr_webb" if n_clusters >= MIN_CLUSTERS_FOR_BOOTSTRAP else "design"
 
 
 def scored_responses(study: Study) -> pd.DataFrame:
     """``processed/scored.parquet`` of the study (a one-line error says how to make it)."""
-    path = study.processed_dir / "scored.parquet"
+    path = study.paths.scored
     if not path.is_file():
         raise InputFileError(f"{path}: not found; run `survey score {study.config_file}` first")
     return pd.read_parquet(path)
@@ -108,17 +116,9 @@ def did_data(study: Study, scored: pd.DataFrame | None = None, wave: str = "wave
     return out
 
 
-def _truth(study: Study) -> dict:
-    name = study.spec.get("truth")
-    if not name or not study.path(name).is_file():
-        return {}
-    effects = json.loads(study.path(name).read_text(encoding="utf-8")).get("pilot_effect") or {}
-    return {key: effects[truth_key]["att"] for key, truth_key in TRUTH_KEYS.items() if truth_key in effects}
-
-
 def _targets(study: Study, indicators: Sequence[str], scores: dict[str, str]) -> list[tuple[str, str, bool]]:
     """(table name, column, binary) of every outcome to estimate."""
-    known = {i["id"]: i["column"] for i in study.indicators}
+    known = {i.id: i.column for i in study.indicators}
     missing = [i for i in indicators if i not in known]
     if missing:
         raise ConfigError(
@@ -131,14 +131,14 @@ def _targets(study: Study, indicators: Sequence[str], scores: dict[str, str]) ->
 def pilot_effects(
     study: Study | str | Path,
     *,
-    indicators: Sequence[str] = INDICATORS,
+    indicators: Sequence[str] | None = None,
     scores: dict[str, str] | None = None,
-    covariates: Sequence[str] = COVARIATES,
+    covariates: Sequence[str] | None = None,
     B: int = 9999,
     seed: int = 20230901,
     mixed: bool = True,
     finite_population_correction: bool = False,
-    level: float = 0.95,
+    level: float | None = None,
     write: bool = True,
     output: str | Path | None = None,
 ) -> EffectResult:
@@ -147,13 +147,13 @@ def pilot_effects(
     Parameters
     ----------
     study : Study or path to study.yaml
-    indicators : sequence of str
-        Ids of 0/1 indicators from the study configuration (default literacy, depression).
+    indicators : sequence of str, optional
+        Ids of 0/1 indicators (default: ``analysis.effects.indicators``, else every indicator).
     scores : dict, optional
-        Table name -> score column estimated with a linear model (default
-        ``{"phq9_mean": "phq9_total"}``).
-    covariates : sequence of str
-        Categorical covariates (columns of the scored data).
+        Table name -> score column estimated with a linear model (default:
+        ``analysis.effects.scores``).
+    covariates : sequence of str, optional
+        Categorical covariates, columns of the scored data (default: ``analysis.effects.covariates``).
     B : int, default 9999
         Wild-bootstrap draws (Rademacher: all 2^8 = 256 for 8 districts).
     seed : int
@@ -167,10 +167,11 @@ def pilot_effects(
         (Korn & Graubard 1999). With a first-stage FPC and no second stage, strata whose PSUs
         were all taken would contribute no variance at all (as in R), although communities
         and households inside them were sampled.
-    level : float, default 0.95
+    level : float, optional
+        Confidence level (default: ``analysis.level``, 0.95).
     write : bool, default True
     output : path, optional
-        Where to write the CSV (default ``study.reports_dir / "tables" / "pilot_effects.csv"``).
+        Where to write the CSV (default ``study.paths.pilot_effects``).
 
     Returns
     -------
@@ -179,7 +180,15 @@ def pilot_effects(
     """
     if not isinstance(study, Study):
         study = load_study(study)
-    scores = SCORES if scores is None else scores
+    can = study.capabilities()["effects"]
+    if not can:
+        raise ConfigError(f"{study.config_file}: effects: {can.reason}")
+    choices = study.config.analysis
+    if indicators is None:
+        indicators = choices.effects.indicators or [i.id for i in study.indicators]
+    scores = dict(choices.effects.scores) if scores is None else scores
+    covariates = list(choices.effects.covariates) if covariates is None else list(covariates)
+    level = choices.level if level is None else level
     targets = _targets(study, indicators, scores)
     data = did_data(study)
     from survey.estimation.prevalence import survey_design
@@ -188,12 +197,9 @@ def pilot_effects(
     if missing:
         raise ColumnError(f"covariate columns {missing}: not found in the scored responses")
     terms = [f"C({c})" for c in covariates]
-    settings = dict(study.design)
-    if not finite_population_correction:
-        settings.pop("fpc", None)
+    settings = study.design if finite_population_correction else study.design.model_copy(update={"fpc": None})
     design = survey_design(data, settings)
     district = study.district_column
-    truth = _truth(study)
     parts = []
     for name, column, binary in targets:
         if column not in data.columns:
@@ -205,29 +211,102 @@ def pilot_effects(
                          .table.assign(indicator=name))
         if mixed:
             parts.append(did_mixed(data, column, treated=TREATED, group=PILOT, unit=district, time="wave",
-                                   psu=study.design.get("psu"), covariates=terms, level=level)
+                                   psu=study.design.psu, covariates=terms, level=level)
                          .table.assign(indicator=name, n_treated_clusters=np.nan, draws=np.nan))
     table = pd.concat(parts, ignore_index=True)
-    table["truth"] = table["indicator"].map(truth).where(table["model"] != "did_logit_or")
-    table["covers"] = np.where(table["truth"].notna(),
-                               (table["ci_low"] <= table["truth"]) & (table["truth"] <= table["ci_high"]), None)
+    primary = primary_interval(study, int(table["n_clusters"].max()))
+    table["primary"] = table["model"].isin(PRIMARY_MODELS) & (table["method"] == primary)
     table = table[COLUMNS]
     description = (
         f"Pilot effects in {study.id}: difference-in-differences, pilots from "
-        f"{data.attrs.get('pilot_source')}; design: strata wave x {' x '.join(settings['strata'])}, "
-        f"PSU {settings.get('psu')}"
+        f"{data.attrs.get('pilot_source')}; design: strata wave x {' x '.join(settings.strata)}, "
+        f"PSU {settings.psu}"
         + (
-            f", FPC {settings['fpc']}" + (f" with second stage {settings['ssu']}" if settings.get("ssu") else "")
-            if finite_population_correction and settings.get("fpc")
+            f", FPC {settings.fpc}" + (f" with second stage {settings.ssu}" if settings.ssu else "")
+            if finite_population_correction and settings.fpc
             else ", with replacement (no FPC)"
         )
         + "; "
-        f"{int(level * 100)}% CI"
+        f"{int(level * 100)}% CI; primary interval {primary}"
     )
     result = EffectResult(table=table, description=description)
     if write:
-        path = Path(output) if output else study.reports_dir / "tables" / OUTPUT
+        path = Path(output) if output else study.paths.pilot_effects
         path.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(path, index=False, float_format="%.10g")
         result.extra["path"] = path
     return result
+
+
+def load_effects(study: Study | str | Path) -> EffectResult:
+    """The last effects table, read back from ``reports/<study>/tables/pilot_effects.csv``."""
+    if not isinstance(study, Study):
+        study = load_study(study)
+    path = study.paths.pilot_effects
+    if not path.is_file():
+        raise InputFileError(f"{path}: not found; run `survey effects {study.config_file}`")
+    table = pd.read_csv(path, dtype={"note": object}, keep_default_na=False, na_values=[""])
+    return EffectResult(table=table[COLUMNS], description=f"Pilot effects in {study.id} (read from {path.name})",
+                        extra={"path": path})
+
+
+def pilot_trends(study: Study | str | Path, indicator: str | int = 0):
+    """The parallel-trends picture: an indicator's design-weighted share by pilot/comparison group and wave.
+
+    ``indicator`` is an indicator id, or a position in the study's effect outcomes
+    (``analysis.effects.indicators``, else every indicator). Returns the matplotlib figure, or
+    :class:`~survey.results.Skipped` for a study without a pilot and waves around its start.
+    R: ``svyby(~y, ~pilot+wave, design, svymean)``.
+    """
+    from survey.effects.plots import group_means, plot_group_means
+    from survey.estimation.prevalence import survey_design
+    from survey.results import Skipped
+
+    if not isinstance(study, Study):
+        study = load_study(study)
+    can = study.capabilities()["effects"]
+    if not can:
+        return Skipped(can.reason)
+    if isinstance(indicator, int):
+        outcomes = study.config.analysis.effects.indicators or [i.id for i in study.indicators]
+        if indicator >= len(outcomes):
+            return Skipped(f"the study has {len(outcomes)} effect outcome(s), not {indicator + 1}")
+        indicator = outcomes[indicator]
+    entry = study.indicator(indicator)
+    data = did_data(study)
+    design = survey_design(data, study.design.model_copy(update={"fpc": None}))
+    means = group_means(design, entry.column, group=PILOT, time="wave", level=study.config.analysis.level)
+    start = min(pilot_schedule(study).starts.values(), key=lambda s: (s if isinstance(s, int) else s.year))
+    x_start = start + 0.5 if isinstance(start, int) else start.year + (start.dayofyear - 1) / 365.25
+    return plot_group_means(means, group=PILOT, time="wave", start=x_start, title=entry.label.en, ylabel="share")
+
+
+def service_its(study: Study | str | Path, measure: str | None = None) -> EffectResult:
+    """Interrupted time series of a monthly service measure in each pilot district, around its start.
+
+    Reads ``services.monthly`` (``district``, ``month`` YYYY-MM and measures); ``measure``
+    defaults to the table's first measure column. Returns
+    :class:`~survey.results.Skipped` when the study has no pilot or no monthly service table.
+    """
+    from survey.effects.its import interrupted_time_series
+    from survey.results import Skipped
+
+    if not isinstance(study, Study):
+        study = load_study(study)
+    if not study.capabilities()["pilot"]:
+        return Skipped(study.capabilities()["pilot"].reason)
+    services = study.config.services
+    if services is None or not services.monthly:
+        return Skipped("no monthly service table declared (`services.monthly`)")
+    monthly = pd.read_csv(study.path(services.monthly), dtype={"district": str})
+    measures = [c for c in monthly.columns if c not in ("district", "month")]
+    measure = measure or (measures[0] if measures else None)
+    if measure not in monthly.columns:
+        raise ColumnError(f"{services.monthly}: expected a measure column {measure!r}, found {measures}")
+    schedule = pilot_schedule(study)
+    starts = {pd.Timestamp(f"{s}-01-01") if isinstance(s, int) else s for s in schedule.starts.values()}
+    if len(starts) > 1:
+        return Skipped("the pilot districts started at different dates: fit the series one district at a time")
+    start = next(iter(starts)).strftime("%Y-%m")
+    pilots = monthly[monthly["district"].isin(schedule.districts)]
+    return interrupted_time_series(pilots, measure, "month", start, by="district")

@@ -27,13 +27,13 @@ def _study_data(path: Path) -> tuple[pd.DataFrame, dict]:
     from survey.study import load_study
 
     study = load_study(path)
-    scored = study.processed_dir / "scored.parquet"
+    scored = study.paths.scored
     if not scored.is_file():
         raise InputFileError(f"{scored}: not found; run `survey score {study.config_file}` first")
     data = pd.read_parquet(scored)
     design = survey_design(data, study.design)
     defaults = {"weight": design.weight, "strata": STRATUM_KEY, "psu": list(design.psu),
-                "fpc": list(design.fpc), "nest": True, "lonely_psu": study.design.get("lonely_psu", "fail")}
+                "fpc": list(design.fpc), "nest": True, "lonely_psu": study.design.lonely_psu}
     return design.data, defaults
 
 

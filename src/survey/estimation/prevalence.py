@@ -24,7 +24,7 @@ Conventions
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from scipy import stats
 import survey.estimation as est
 from survey.errors import ColumnError, ConfigError
 from survey.estimation.publication import apply_rules
+from survey.study.model import Design
 
 METHODS = ("crude", "raked", "standardised")
 CITY = "city"
@@ -46,17 +47,17 @@ SUBGROUP_VARIABLES = ("sex", "age_group", "urban_rural", "education")
 SSU_FPC = "_fpc_ssu"
 
 
-def survey_design(data: pd.DataFrame, design: dict, wave: str = "wave") -> est.Design:
+def survey_design(data: pd.DataFrame, design: Design | Mapping, wave: str = "wave") -> est.Design:
     """The study's design over all waves: strata = wave x design strata, PSUs nested.
 
     Parameters
     ----------
     data : DataFrame
         Respondents with the design columns and ``wave``.
-    design : dict
+    design : survey.study.model.Design (or a mapping with its keys)
         ``strata`` (list of columns), ``psu``, optional ``ssu`` (second-stage units within
-        PSUs), ``weight``, optional ``fpc`` (first stage) and ``lonely_psu`` (the study
-        configuration's ``design``). With ``ssu`` and ``fpc`` the second stage counts as
+        PSUs), ``weight``, optional ``fpc`` (first stage) and ``lonely_psu``: the study
+        configuration's ``design`` (``study.design``). With ``ssu`` and ``fpc`` the second stage counts as
         sampled with replacement (R: an infinite second-stage population size), so a stratum
         whose PSUs were all taken still has the variance between its second-stage units.
 
@@ -64,7 +65,9 @@ def survey_design(data: pd.DataFrame, design: dict, wave: str = "wave") -> est.D
     fpc=~stratum_psus+Inf, weights=~weight, nest=TRUE, data=data)``; without ``ssu``,
     ``id=~psu, fpc=~stratum_psus``.
     """
-    strata = [wave, *design.get("strata", [])]
+    if isinstance(design, Mapping):
+        design = Design.model_validate(design)
+    strata = [wave, *design.strata]
     for column in strata:
         if column not in data.columns:
             raise ColumnError(f"design strata: column {column!r} not found in the data")
@@ -72,9 +75,7 @@ def survey_design(data: pd.DataFrame, design: dict, wave: str = "wave") -> est.D
     for column in strata[1:]:
         key = key + ":" + data[column].astype(str)
     frame = data.assign(**{STRATUM_KEY: key.to_numpy()})
-    psu, ssu, fpc = design.get("psu"), design.get("ssu"), design.get("fpc")
-    if ssu and not psu:
-        raise ConfigError("design.ssu: expected design.psu (the first stage) as well, found only ssu")
+    psu, ssu, fpc = design.psu, design.ssu, design.fpc
     stages = [c for c in (psu, ssu) if c]
     fpcs = None
     if fpc:
@@ -84,12 +85,12 @@ def survey_design(data: pd.DataFrame, design: dict, wave: str = "wave") -> est.D
             fpcs.append(SSU_FPC)
     return est.Design(
         frame,
-        weight=design["weight"],
+        weight=design.weight,
         strata=STRATUM_KEY,
         psu=stages or None,
         fpc=fpcs,
         nest=True,
-        lonely_psu=design.get("lonely_psu", "fail"),
+        lonely_psu=design.lonely_psu,
     )
 
 
@@ -252,32 +253,3 @@ def _change_flags(joined: pd.DataFrame, earlier, later) -> tuple[np.ndarray, np.
         which = np.where(hit_from & hit_to, f"{earlier} and {later}", np.where(hit_from, str(earlier), str(later)))
         reason[hit] = np.char.add(f"estimate {level}: wave ", which[hit].astype(str))
     return flag, reason
-
-
-def truth_coverage(table: pd.DataFrame, truth: dict, keys: dict[str, str]) -> pd.DataFrame:
-    """Whether each interval contains the known true prevalence (synthetic studies only).
-
-    Parameters
-    ----------
-    table : DataFrame
-        Prevalence table (wave, district, indicator, method, ci_low, ci_high, ...).
-    truth : dict
-        ``{wave: {district or "city": {truth key: value}}}`` (the demo's truth.json
-        ``prevalence``).
-    keys : dict
-        Indicator id -> truth key.
-
-    Returns
-    -------
-    DataFrame
-        The rows that have a true value, with ``truth`` and ``covered``.
-    """
-    values = []
-    for row in table[["wave", "district", "indicator"]].itertuples(index=False):
-        key = keys.get(row.indicator)
-        value = truth.get(str(row.wave), {}).get(row.district, {}).get(key) if key else None
-        values.append(np.nan if value is None else float(value))
-    out = table.assign(truth=values)
-    out = out[out["truth"].notna()].copy()
-    out["covered"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
-    return out

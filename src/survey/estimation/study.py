@@ -21,7 +21,7 @@ Example
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,21 +32,16 @@ from survey.estimation import prevalence as prev
 from survey.estimation.standardization import aggregate_standard, standard_population
 from survey.study import Study, load_study
 
-OUTPUTS = ("prevalence.csv", "prevalence_subgroups.csv", "prevalence_change.csv")
 #: Raking stops when no cell of wave x district x sex x age group moves by more than this
 #: fraction of the total weight (R ``rake(..., control=list(epsilon=1e-8, maxit=50))``).
 RAKING_EPSILON = 1e-8
 RAKING_MAX_ITERATIONS = 50
-#: Truth keys of the demo's indicators in truth.json (synthetic studies only); an indicator's
-#: own ``truth_key`` in the study configuration takes precedence.
-TRUTH_KEYS = {
-    "literacy": "literacy_adequate",
-    "depression": "depression_phq9_ge10",
-    "anxiety": "anxiety_gad7_ge10",
-    "insomnia": "insomnia_isi_ge15",
-    "dementia_screen": "dementia_ad8_ge2_age60plus",
-    "perinatal_depression": "perinatal_epds_ge13",
-}
+
+
+def outputs(study: Study) -> list[Path]:
+    """The files this step writes (in ``reports/<study>/tables``)."""
+    paths = study.paths
+    return [paths.prevalence, paths.prevalence_subgroups, paths.prevalence_change]
 
 
 @dataclass
@@ -57,7 +52,6 @@ class PrevalenceTables:
     prevalence: pd.DataFrame = field(repr=False)
     subgroups: pd.DataFrame = field(repr=False)
     change: pd.DataFrame = field(repr=False)
-    truth: pd.DataFrame | None = field(default=None, repr=False)
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -65,8 +59,18 @@ class PrevalenceTables:
         """The main table (tidy, long)."""
         return self.prevalence.copy()
 
+    @property
+    def methods(self) -> list[str]:
+        """The methods estimated (crude always; raked and standardised when the study supports them)."""
+        return [m for m in prev.METHODS if (self.prevalence["method"] == m).any()]
+
     def city_table(self, method: str = "crude") -> pd.DataFrame:
         """City prevalence (%) with CI, indicators x waves, for a quick look."""
+        if method not in self.methods:
+            why = {"raked": "raking", "standardised": "standardisation"}.get(method)
+            reason = self.study.capabilities()[why].reason if why else f"unknown method {method!r}"
+            raise ConfigError(f"{self.study.config_file}: no {method} estimates: {reason}; "
+                              f"estimated: {', '.join(self.methods)}")
         rows = self.prevalence[(self.prevalence["district"] == prev.CITY) & (self.prevalence["method"] == method)]
         shown = rows.assign(
             value=(100 * rows["estimate"]).map("{:.1f}".format)
@@ -76,56 +80,74 @@ class PrevalenceTables:
         )
         return shown.pivot(index="indicator", columns="wave", values="value")
 
+    def compare_methods(self) -> pd.DataFrame:
+        """The city table of every method estimated, side by side."""
+        return pd.concat({m: self.city_table(m) for m in self.methods}, axis=1)
+
+    def district_rows(self, method: str = "crude", indicators: Sequence[str] | None = None,
+                      lang: str = "en") -> pd.DataFrame:
+        """The districts' rows of ``indicators`` (default all) by ``method``, districts labelled by name."""
+        wanted = list(indicators) if indicators is not None else [i.id for i in self.study.indicators]
+        rows = self.prevalence[(self.prevalence["method"] == method) & (self.prevalence["district"] != prev.CITY)
+                               & self.prevalence["indicator"].isin(wanted)]
+        names = self.study.district_names(lang)
+        return rows.assign(district=rows["district"].map(names).fillna(rows["district"])) if names else rows
+
+    def district_table(self, method: str = "crude", indicators: Sequence[str] | None = None) -> pd.DataFrame:
+        """Percent with 95% CI ends, indicator x district (rows) by wave (columns)."""
+        shown = self.district_rows(method, indicators)
+        return shown.assign(**{c: (100 * shown[c]).round(1) for c in ["estimate", "ci_low", "ci_high"]}).pivot_table(
+            index=["indicator", "district"], columns="wave", values=["estimate", "ci_low", "ci_high"]).round(1)
+
+    def city_change(self, method: str = "crude"):
+        """Change of every indicator between consecutive waves for the city (Skipped with one wave)."""
+        can = self.study.capabilities()["change"]
+        if not can:
+            from survey.results import Skipped
+
+            return Skipped(can.reason)
+        rows = self.change[(self.change["district"] == prev.CITY) & (self.change["method"] == method)]
+        return rows.drop(columns=["district", "method"])
+
+    def subgroup_rows(self, indicator: str | None = None, variable: str | None = None, district: str = prev.CITY):
+        """Subgroup estimates of one indicator by one subgroup variable (defaults: the first of each)."""
+        if self.subgroups.empty:
+            from survey.results import Skipped
+
+            return Skipped(self.study.capabilities()["subgroups"].reason)
+        indicator = indicator or self.study.indicators[0].id
+        variable = variable or self.study.config.subgroups[0]
+        rows = self.subgroups[(self.subgroups["district"] == district) & (self.subgroups["indicator"] == indicator)
+                              & (self.subgroups["group_variable"] == variable)]
+        return rows[["wave", "group_value", "estimate", "ci_low", "ci_high", "n", "flag", "flag_reason"]]
+
     def summary(self) -> str:
-        """City table per method, and the truth check when the study has one."""
+        """City table per method, and the notes (what could not be estimated, and why)."""
         lines = []
-        for method in prev.METHODS:
-            if (self.prevalence["method"] == method).any():
-                lines.append(f"{method} prevalence, city, % (95% CI):")
-                lines.append(self.city_table(method).to_string())
-        if self.truth is not None and len(self.truth):
-            lines.append(self.truth_summary())
+        for method in self.methods:
+            lines.append(f"{method} prevalence, city, % (95% CI):")
+            lines.append(self.city_table(method).to_string())
         lines += self.notes
         return "\n".join(lines)
 
-    def truth_summary(self) -> str:
-        """How many 95% CIs contain the true prevalence, by method."""
-        parts = []
-        for method, group in self.truth.groupby("method", sort=False):
-            parts.append(f"{method} {int(group['covered'].sum())}/{len(group)}")
-        return "95% CIs containing the true prevalence (truth.json): " + ", ".join(parts)
-
-
 def standard_for_study(study: Study) -> tuple[pd.DataFrame, list[str]]:
     """The study's standard population in its age groups, and the standardisation variables."""
-    name = study.spec.get("standard_population")
+    name, groups = study.config.standard_population, study.config.age_groups
     if not name:
         raise ConfigError(f"{study.config_file}: standard_population: expected a data set name, found none")
-    groups = study.spec.get("age_groups") or {}
-    if "breaks" not in groups or "labels" not in groups:
+    if groups is None:
         raise ConfigError(f"{study.config_file}: age_groups: expected breaks and labels for standardisation")
     standard = standard_population(name, root=study.root)
-    table = aggregate_standard(standard, groups["breaks"], groups["labels"])
+    table = aggregate_standard(standard, list(groups.breaks), list(groups.labels))
     table.attrs["metadata"] = standard.attrs.get("metadata", {})
     return table, ["age_group"]
 
 
 def _scored(study: Study) -> pd.DataFrame:
-    path = study.processed_dir / "scored.parquet"
+    path = study.paths.scored
     if not path.is_file():
         raise InputFileError(f"{path}: not found; run `survey score {study.config_file}` first")
     return pd.read_parquet(path)
-
-
-def _truth(study: Study, table: pd.DataFrame) -> pd.DataFrame | None:
-    name = study.spec.get("truth")
-    if not name or not study.path(name).is_file():
-        return None
-    truth = json.loads(study.path(name).read_text(encoding="utf-8")).get("prevalence")
-    if not truth:
-        return None
-    keys = {**TRUTH_KEYS, **{i["id"]: i["truth_key"] for i in study.indicators if "truth_key" in i}}
-    return prev.truth_coverage(table[table["method"] != "standardised"], truth, keys)
 
 
 def prevalence_tables(study: Study | str | Path, write: bool = True) -> PrevalenceTables:
@@ -146,55 +168,75 @@ def prevalence_tables(study: Study | str | Path, write: bool = True) -> Prevalen
     if not study.indicators:
         raise ConfigError(f"{study.config_file}: indicators: expected at least one key indicator, found none")
     data = _scored(study)
-    district = study.district_column
+    config, district = study.config, study.district_column
+    capabilities = study.capabilities()
     design = prev.survey_design(data, study.design)
     notes = []
     first = design.structure.stages[0]
     if design.n_stages == 1 and first.certain.any():
         notes.append(
             f"{int(first.certain.sum())} of {first.n_groups} strata (wave x "
-            f"{' x '.join(study.design.get('strata', []))}) "
+            f"{' x '.join(study.design.strata)}) "
             "took every PSU: with a one-stage design they add no variance, so domains inside them get "
             "SE 0 (flagged 'review'); declare the second stage, e.g. design.ssu: community"
         )
 
-    margins_spec = study.spec.get("margins")
     raked = None
-    if margins_spec:
-        margins = pd.read_csv(study.path(margins_spec["file"]))
-        raked = prev.rake_design(design, margins, margins_spec["variables"],
+    if capabilities["raking"]:
+        margins = pd.read_csv(study.path(config.margins.file))
+        raked = prev.rake_design(design, margins, config.margins.variables,
                                  epsilon=RAKING_EPSILON, max_iterations=RAKING_MAX_ITERATIONS)
     else:
-        notes.append("no population margins in the study configuration: no raked estimates")
+        notes.append(capabilities["raking"].reason)
     standard, standard_by = (None, [])
-    if study.spec.get("standard_population"):
+    if capabilities["standardisation"]:
         standard, standard_by = standard_for_study(study)
         status = standard.attrs.get("metadata", {}).get("status", "")
         if "APPROXIMATE" in str(status).upper():
-            notes.append(f"standard population {study.spec['standard_population']}: {status}")
+            notes.append(f"standard population {config.standard_population}: {status}")
+    else:
+        notes.append(capabilities["standardisation"].reason)
 
-    rules = study.spec.get("publication", {}) or {}
-    rule_set = rules.get("rules", "nchs2017")
-    settings = {k: v for k, v in rules.items() if k != "rules"}
+    rules = config.publication
     main, subgroups = [], []
     for indicator in study.indicators:
         main.append(prev.indicator_estimates(
-            design, indicator["id"], indicator["column"], raked=raked, standard=standard,
+            design, indicator.id, indicator.column, raked=raked, standard=standard,
             standard_by=standard_by, district=district,
         ))
-        present = [v for v in study.spec.get("subgroups", prev.SUBGROUP_VARIABLES) if v in data.columns]
-        subgroups.append(prev.subgroup_estimates(design, indicator["id"], indicator["column"], present,
-                                                 district=district))
-    table = prev.with_flags(pd.concat(main, ignore_index=True), rule_set, **settings)[prev.TABLE_COLUMNS]
-    sub = prev.with_flags(pd.concat(subgroups, ignore_index=True), rule_set, **settings)
-    sub = sub[[*prev.TABLE_COLUMNS[:4], "group_variable", "group_value", *prev.TABLE_COLUMNS[4:]]]
+        if config.subgroups:
+            subgroups.append(prev.subgroup_estimates(design, indicator.id, indicator.column, config.subgroups,
+                                                     district=district))
+    if not config.subgroups:
+        notes.append(capabilities["subgroups"].reason)
+    if not capabilities["change"]:
+        notes.append(capabilities["change"].reason)
+    table = prev.with_flags(pd.concat(main, ignore_index=True), rules.rules, **rules.settings)[prev.TABLE_COLUMNS]
+    sub_columns = [*prev.TABLE_COLUMNS[:4], "group_variable", "group_value", *prev.TABLE_COLUMNS[4:]]
+    if subgroups:
+        sub = prev.with_flags(pd.concat(subgroups, ignore_index=True), rules.rules, **rules.settings)[sub_columns]
+    else:
+        sub = pd.DataFrame(columns=sub_columns)
     change = prev.wave_changes(table)
-    result = PrevalenceTables(study=study, prevalence=table, subgroups=sub, change=change,
-                              truth=_truth(study, table), notes=notes)
+    result = PrevalenceTables(study=study, prevalence=table, subgroups=sub, change=change, notes=notes)
     if write:
-        folder = study.reports_dir / "tables"
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, frame in zip(OUTPUTS, (table, sub, change), strict=True):
-            frame.to_csv(folder / name, index=False, float_format="%.10g")
-            result.paths.append(folder / name)
+        study.paths.tables.mkdir(parents=True, exist_ok=True)
+        for path, frame in zip(outputs(study), (table, sub, change), strict=True):
+            frame.to_csv(path, index=False, float_format="%.10g")
+            result.paths.append(path)
     return result
+
+
+def load_tables(study: Study | str | Path) -> PrevalenceTables:
+    """The last estimation's tables, read back from ``reports/<study>/tables``."""
+    if not isinstance(study, Study):
+        study = load_study(study)
+    files = outputs(study)
+    missing = [p for p in files if not p.is_file()]
+    if missing:
+        raise InputFileError(f"{missing[0]}: not found; run `survey prevalence {study.config_file}`")
+    read = [pd.read_csv(p, dtype={"district": str, "group_value": str}) for p in files]
+    notes = [c.reason for name, c in study.capabilities().items()
+             if name in ("raking", "standardisation", "subgroups", "change") and not c]
+    return PrevalenceTables(study=study, prevalence=read[0], subgroups=read[1], change=read[2], paths=files,
+                            notes=notes)

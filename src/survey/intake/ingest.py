@@ -35,6 +35,7 @@ from survey.intake import mapping
 from survey.intake.deidentify import fingerprint, key_path, load_or_create_key, pseudonymise
 from survey.intake.readers import RawTable, read_table
 from survey.study import InputSpec, Study, load_study
+from survey.study.model import Variable
 
 REPORT_COLUMNS = ["input", "file", "row", "respondent_id", "column", "variable", "issue", "action", "value"]
 ROW_ISSUES = ("duplicate_submission",)
@@ -132,12 +133,12 @@ def _read_input(spec: InputSpec) -> RawTable:
     return table
 
 
-def _levels(study: Study, name: str, var: dict) -> list[dict]:
-    if var.get("levels_from") == "districts":
+def _levels(study: Study, name: str, var: Variable) -> list[dict]:
+    if var.levels_from == "districts":
         table = study.districts()
         return [{"code": r.code, "aliases": [int(r.number)], "en": [r.name_en], "zh-CN": [r.name_zh]}
                 for r in table.itertuples()]
-    return var["levels"]
+    return [level.model_dump(by_alias=True) for level in var.levels]
 
 
 def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -151,13 +152,13 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
     for variable, var in study.variables.items():
         column = source_of.get(variable)
         if column is None:
-            if var.get("required"):
+            if var.required:
                 raise ColumnError(f"{spec.path}: no column is mapped to the required variable {variable!r}; "
                                   f"add it under inputs[{spec.id}].columns in {study.config_file.name}")
             continue
         text = raw[column]
         where = f"{spec.path.name}: column {column!r} ({variable})"
-        kind = var["type"]
+        kind = var.type
         if kind == "category":
             lookup = mapping.level_lookup(_levels(study, variable, var))
             if spec.answers == "value_labels" and column in table.value_labels:
@@ -166,7 +167,7 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
                 converted = mapping.map_labels(text, lookup, where=where, rows=rows)
         elif kind in ("integer", "number"):
             converted = mapping.to_number(
-                text, integer=kind == "integer", minimum=var.get("min"), maximum=var.get("max")
+                text, integer=kind == "integer", minimum=var.min, maximum=var.max
             )
         elif kind == "datetime":
             converted = mapping.to_datetime(text)
@@ -179,12 +180,12 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
                 trimmed=np.zeros(len(text), bool),
             )
         out[variable] = converted.values
-        bad = converted.invalid | (converted.blank if var.get("required") else np.zeros(len(text), bool))
+        bad = converted.invalid | (converted.blank if var.required else np.zeros(len(text), bool))
         if bad.any():
             issues = np.where(converted.invalid, f"{variable}_out_of_range", f"{variable}_missing")
             for name in np.unique(issues[bad]):
                 mask = bad & (issues == name)
-                if var.get("invalid", "flag") == "reject":
+                if var.invalid == "reject":
                     fresh = mask & (reject == "").to_numpy()
                     reject[fresh] = name
                     findings.add(mask, column, variable, name, "rejected", text)
@@ -205,7 +206,7 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
     # item answers, instrument by instrument
     blank_items = {}
     for inst_id, inst in study.instruments.items():
-        extra = (study.spec.get("label_variants") or {}).get(inst_id, {})
+        extra = study.config.label_variants.get(inst_id, {})
         answered = np.zeros(len(raw), bool)
         blanks = {}
         for item in inst.item_ids:
@@ -243,13 +244,13 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
 
 def _mark_duplicates(study: Study, data: pd.DataFrame, report: pd.DataFrame) -> pd.DataFrame:
     """Later submissions of the same person (same key columns, same wave) are rejected."""
-    rules = study.spec.get("duplicates")
+    rules = study.config.duplicates
     if not rules:
         return report
-    keys = [f"{k}_key" if k in study.pii else k for k in rules["key"]]
+    keys = [f"{k}_key" if k in study.pii else k for k in rules.key]
     group = ["wave", *keys] if "wave" in data else keys
     candidates = data[(data["_reject"] == "") & data[keys].notna().all(axis=1)]
-    order = [rules["order_by"]] if rules.get("order_by") else []
+    order = [rules.order_by] if rules.order_by else []
     ranked = candidates.sort_values([*order, "source", "source_row"], kind="stable")
     first = ranked.groupby(group, sort=False)[["source", "source_row", "respondent_id"]].transform("first")
     dup = ranked.index[ranked.duplicated(group, keep="first")]
@@ -260,8 +261,8 @@ def _mark_duplicates(study: Study, data: pd.DataFrame, report: pd.DataFrame) -> 
             "file": data.loc[dup, "_file"],
             "row": data.loc[dup, "source_row"],
             "respondent_id": data.loc[dup, "respondent_id"],
-            "column": ",".join(rules["key"]),
-            "variable": ",".join(rules["key"]),
+            "column": ",".join(rules.key),
+            "variable": ",".join(rules.key),
             "issue": "duplicate_submission",
             "action": "rejected",
             "value": "same person as " + first.loc[dup, "source"] + " row " + first.loc[dup, "source_row"].astype(str),
@@ -272,13 +273,13 @@ def _mark_duplicates(study: Study, data: pd.DataFrame, report: pd.DataFrame) -> 
 
 
 def _derive(study: Study, data: pd.DataFrame) -> pd.DataFrame:
-    groups = study.spec.get("age_groups")
+    groups = study.config.age_groups
     if groups:
-        age = data[groups["column"]].astype("Float64")
+        age = data[groups.column].astype("Float64")
         data["age_group"] = pd.cut(
-            age.astype(float), bins=[*groups["breaks"], np.inf], right=False, labels=groups["labels"]
+            age.astype(float), bins=[*groups.breaks, np.inf], right=False, labels=list(groups.labels)
         )
-    strata = study.design.get("strata")
+    strata = study.design.strata
     if strata:
         stratum = data[strata[0]].astype(str)
         for column in strata[1:]:
@@ -288,7 +289,7 @@ def _derive(study: Study, data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _previous_manifest(study: Study) -> dict | None:
-    path = study.processed_dir / "manifest.json"
+    path = study.paths.intake_manifest
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
     return None
@@ -301,7 +302,7 @@ def validate(study: Study | str | Path, *, create_key: bool = True) -> Validatio
     """
     study = study if isinstance(study, Study) else load_study(study)
     previous = _previous_manifest(study)
-    kpath = key_path(study.id, study.spec["pii"].get("key_file"), study.root)
+    kpath = key_path(study.id, study.config.pii.key_file, study.root)
     key, created = (
         load_or_create_key(kpath, previous.get("key_fingerprint") if previous else None) if create_key else (b"", False)
     )
@@ -348,17 +349,18 @@ def ingest(study: Study | str | Path) -> ValidationResult:
     study = result.study
     out = study.processed_dir
     out.mkdir(parents=True, exist_ok=True)
-    result.data.to_parquet(out / "responses.parquet", index=False)
-    result.report.to_csv(out / "validation_report.csv", index=False, encoding="utf-8")
-    (out / "validation_summary.md").write_text(result.summary(), encoding="utf-8")
+    paths = study.paths
+    result.data.to_parquet(paths.responses, index=False)
+    result.report.to_csv(paths.validation_report, index=False, encoding="utf-8")
+    paths.validation_summary.write_text(result.summary(), encoding="utf-8")
     manifest = {
         "study": study.id, "software_version": __version__, "key_fingerprint": result.key_fingerprint,
         "inputs": {spec.id: {"file": str(spec.path.relative_to(study.root)), "sha256": _sha256(spec.path),
                              "encoding": result.encodings.get(spec.id)} for spec in study.inputs},
         "counts": result.counts().reset_index(names="input").to_dict(orient="records"),
-        "outputs": ["responses.parquet", "validation_report.csv", "validation_summary.md"],
+        "outputs": [p.name for p in (paths.responses, paths.validation_report, paths.validation_summary)],
     }
-    (out / "manifest.json").write_text(
+    paths.intake_manifest.write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, default=int) + "\n", encoding="utf-8"
     )
     return result
@@ -374,3 +376,21 @@ def check_rows_accounted(result: ValidationResult) -> None:
     off = counts[counts["rows_in"] != counts["rows_kept"] + counts["rows_rejected"]]
     if len(off):
         raise ColumnError(f"rows not accounted for in {list(off.index)}: {example_rows(off.index)}")
+
+
+def load_result(study: Study | str | Path) -> ValidationResult:
+    """The last ingest's result, read back from ``processed/`` (what ``ingest`` returned then)."""
+    from survey.errors import InputFileError
+
+    study = study if isinstance(study, Study) else load_study(study)
+    paths = study.paths
+    missing = [p for p in (paths.responses, paths.validation_report, paths.intake_manifest) if not p.is_file()]
+    if missing:
+        raise InputFileError(f"{missing[0]}: not found; run `survey ingest {study.config_file}`")
+    manifest = json.loads(paths.intake_manifest.read_text(encoding="utf-8"))
+    rows_in = {r["input"]: int(r["rows_in"]) for r in manifest["counts"] if r["input"] != "total"}
+    encodings = {name: entry.get("encoding") for name, entry in manifest["inputs"].items()}
+    report = pd.read_csv(paths.validation_report, dtype={"respondent_id": object, "value": object},
+                         keep_default_na=False, na_values=[""])
+    return ValidationResult(study=study, data=pd.read_parquet(paths.responses), report=report, rows_in=rows_in,
+                            encodings=encodings, key_fingerprint=manifest.get("key_fingerprint"))

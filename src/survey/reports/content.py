@@ -74,7 +74,7 @@ class DistrictReport:
         self.data = data if data is not None else ReportData.load(self.study)
         self.rows = self.data.for_district(str(district))
         self.district = str(district)
-        waves = sorted(int(w) for w in (self.study.spec.get("waves") or self.data.prevalence["wave"].unique()))
+        waves = sorted(int(w) for w in (self.study.waves or self.data.prevalence["wave"].unique()))
         if wave in (None, "", 0):
             wave = waves[-1]
         try:
@@ -89,9 +89,9 @@ class DistrictReport:
         self.method = self.rows.method
         names = self.study.districts().set_index("code")
         self.district_name = str(names.loc[self.district, "name_zh" if lang == "zh" else "name_en"])
-        self.city_name = study_label(self.study.spec.get("city"), lang, default=text("city", lang))
+        self.city_name = study_label(self.study.config.city, lang, default=text("city", lang))
         self.indicators = [i for i in self.study.indicators
-                           if i["id"] in set(self.data.prevalence["indicator"])]
+                           if i.id in set(self.data.prevalence["indicator"])]
 
     @classmethod
     def from_parameters(cls, study: str | Path, district: str, wave: int, lang: str, output_dir: str | Path,
@@ -114,9 +114,9 @@ class DistrictReport:
 
         loaded = load_study(study or demo_study_file())
         if run_missing_steps:
-            from survey.reports.prerequisites import ensure_shared_outputs
+            from survey.pipeline import steps
 
-            ensure_shared_outputs(loaded)
+            steps.ensure(loaded, steps.SHARED)
         return cls(loaded, district, wave=wave or None, lang=lang, output_dir=output_dir or None)
 
     # ---- helpers
@@ -127,10 +127,10 @@ class DistrictReport:
         return text(key, self.lang, **values)
 
     def _indicator_label(self, indicator: str) -> str:
-        entry = next((i for i in self.study.indicators if i["id"] == indicator), None)
+        entry = next((i for i in self.study.indicators if i.id == indicator), None)
         if entry is None:
             return label_of("effect_outcomes", indicator, self.lang)
-        return study_label(entry.get("label"), self.lang, default=indicator)
+        return study_label(entry.label, self.lang, default=indicator)
 
     def _finish(self, section: Section) -> Section:
         section.save(self.output_dir)
@@ -148,7 +148,7 @@ class DistrictReport:
     # ---- sections
     def title(self) -> Section:
         """Heading (level 1) and a short introduction saying what the report covers."""
-        study_title = study_label(self.study.spec.get("title"), self.lang, default=self.study.id)
+        study_title = study_label(self.study.config.title, self.lang, default=self.study.id)
         return Section("title", self._t("title"), self._t("intro", study_title=study_title), level=1)
 
     def sample(self) -> Section:
@@ -172,7 +172,7 @@ class DistrictReport:
         completion = self.rows.completion
         completion = completion[completion["wave"] == self.wave]
         wide = completion.pivot(index="instrument", columns="district", values=["eligible", "share_scored"])
-        instruments = [i for i in self.study.spec["instruments"] if i in wide.index]
+        instruments = [i for i in self.study.config.instruments if i in wide.index]
         wide = wide.loc[instruments]
         comp_display = pd.DataFrame({
             self._t("columns.instrument"): [label_of("instruments", i, self.lang) for i in instruments],
@@ -199,14 +199,14 @@ class DistrictReport:
         head = now[now["method"] == self.method]
         own = head[head["district"] == self.district].set_index("indicator")[cols]
         city = head[head["district"] == CITY].set_index("indicator")[cols].add_prefix("city_")
-        ids = [i["id"] for i in self.indicators]
+        ids = [i.id for i in self.indicators]
         table = pd.DataFrame(index=pd.Index(ids, name="indicator")).join(own).join(city)
         std = now[(now["method"] == "standardised") & (now["district"] == self.district)].set_index("indicator")
         if len(std) and self.method != "standardised":
             table = table.join(std[["estimate", "ci_low", "ci_high", "flag"]].add_prefix("standardised_"))
         table = table.reset_index()
         table.insert(1, "label", [self._indicator_label(i) for i in ids])
-        table.insert(2, "population", [study_label(i.get("population"), self.lang) for i in self.indicators])
+        table.insert(2, "population", [study_label(i.population, self.lang) for i in self.indicators])
         table.insert(3, "method", self.method)
         return table
 
@@ -257,7 +257,7 @@ class DistrictReport:
             change = change[change["wave_to"].astype(int) == self.wave]
         if "wave_from" in change.columns:
             change = change[change["wave_from"].astype(int) == before]
-        ids = [i["id"] for i in self.indicators]
+        ids = [i.id for i in self.indicators]
         cols = ["estimate", "ci_low", "ci_high"]
         own = change[change["district"] == self.district].set_index("indicator")[cols]
         city = change[change["district"] == CITY].set_index("indicator")[cols].add_prefix("city_")
@@ -309,15 +309,15 @@ class DistrictReport:
 
     def targets(self) -> Section:
         """Indicators with policy targets (literacy: Healthy China Action) against those targets."""
-        with_targets = [i for i in self.indicators if i.get("targets")]
+        with_targets = [i for i in self.indicators if i.targets]
         if not with_targets:
             return self._finish(Section("targets", self._t("sections.targets.title"),
                                         self._t("sections.targets.none")))
         prev = self._headline(self.rows.prevalence)
         tables, figs, prose = [], [], [self._t("sections.targets.prose")]
         for indicator in with_targets:
-            targets = {str(year): float(value) for year, value in indicator["targets"].items()}
-            rows = prev[(prev["indicator"] == indicator["id"]) & prev["wave"].isin(self.waves)
+            targets = {str(year): float(value) for year, value in indicator.targets.items()}
+            rows = prev[(prev["indicator"] == indicator.id) & prev["wave"].isin(self.waves)
                         & (prev["wave"] <= self.wave)].copy()
             rows["district"] = np.where(rows["district"] == CITY, "city", "district")
             rows = rows.sort_values(["district", "wave"]).reset_index(drop=True)
@@ -326,7 +326,7 @@ class DistrictReport:
                 rows[f"target_{year}"] = value
                 rows[f"status_{year}"] = side.map({"above": "met", "below": "not_met", "overlaps": "uncertain",
                                                    "unknown": "unknown"}).where(rows["flag"] != "suppress", "unknown")
-            label = self._indicator_label(indicator["id"])
+            label = self._indicator_label(indicator.id)
             display = pd.DataFrame({
                 self._t("columns.area"): np.where(rows["district"] == "city", self.city_name, self.district_name),
                 self._t("columns.wave"): rows["wave"].astype(int).astype(str),
@@ -343,10 +343,10 @@ class DistrictReport:
                                      low=formatting.percent(own_now["ci_low"]).iloc[0],
                                      high=formatting.percent(own_now["ci_high"]).iloc[0],
                                      met=_join(met, self.lang) if met else self._t("sections.targets.no_target_met")))
-            tables.append(ReportTable(f"targets_{indicator['id']}", self._t("sections.targets.table_caption",
+            tables.append(ReportTable(f"targets_{indicator.id}", self._t("sections.targets.table_caption",
                                                                              indicator=label), display, rows,
                                       self._t("sections.targets.notes")))
-            figs.append(ReportFigure(f"targets_{indicator['id']}", figures.literacy_against_targets(
+            figs.append(ReportFigure(f"targets_{indicator.id}", figures.literacy_against_targets(
                 rows, {y: v for y, v in targets.items()}, district_name=self.district_name,
                 city_name=self.city_name, ylabel=self._t("axes.indicator_percent", indicator=label),
                 target_label=lookup("axes.target_line", self.lang))))
@@ -375,7 +375,7 @@ class DistrictReport:
         sub["_v"] = sub["variable"].map(order)
         sub["_l"] = sub["level"].map(lambda x: (0, float(x)) if x.replace(".", "", 1).isdigit() else (1, x))
         sub = sub.sort_values(["_v", "_l"])
-        ids = [i["id"] for i in self.indicators if i["id"] in set(sub["indicator"])]
+        ids = [i.id for i in self.indicators if i.id in set(sub["indicator"])]
         wide = sub.pivot_table(index=["_v", "_l", "variable_label", "level_label"], columns="indicator",
                                values="cell", aggfunc="first").reset_index()
         display = pd.DataFrame({self._t("columns.subgroup"): wide["variable_label"],
@@ -405,7 +405,7 @@ class DistrictReport:
         methods = {name: i for i, name in enumerate(PILOT_METHODS)}
         shown = shown.assign(_i=shown["indicator"].map(order), _m=shown["method"].map(methods))
         shown = shown.sort_values(["_i", "_m"], kind="stable").drop(columns=["_i", "_m"])
-        proportion_ids = {i["id"] for i in self.study.indicators}
+        proportion_ids = {i.id for i in self.study.indicators}
         is_ratio = shown["model"].astype(str).str.contains(r"odds|(?:^|_)or(?:$|_)", regex=True)
         scale = np.where(shown["indicator"].isin(proportion_ids) & ~is_ratio, 100.0, 1.0)
         unit = np.where(is_ratio, "odds_ratio", np.where(scale == 100.0, "percentage_points", "score_points"))
@@ -485,20 +485,27 @@ class DistrictReport:
         """Methods note: design, weighting, CI method, suppression rules, software version."""
         design = self.study.design
         variables = lookup("variables", self.lang)
-        strata = _join([variables.get(s, s) for s in design.get("strata", [])], self.lang)
-        parts = [self._t("sections.methods.design", strata=strata or formatting.MISSING),
-                 self._t(f"sections.methods.weighting_{self.method}")
-                 if f"weighting_{self.method}" in lookup("sections.methods", self.lang)
-                 else self._t("sections.methods.weighting_crude"),
+        strata = _join([variables.get(s, s) for s in design.strata], self.lang)
+        psu = design.psu_label.get(self.lang) if design.psu_label else variables.get(design.psu, design.psu)
+        ssu = design.ssu_label.get(self.lang) if design.ssu_label else variables.get(design.ssu, design.ssu)
+        stages = self._t(f"sections.methods.stages_{('none', 'one', 'two')[design.n_stages]}", psu=psu, ssu=ssu)
+        if self.method == "crude" and design.weight_note:
+            weighting = self._t("sections.methods.weighting_note", note=design.weight_note.get(self.lang))
+        elif f"weighting_{self.method}" in lookup("sections.methods", self.lang):
+            weighting = self._t(f"sections.methods.weighting_{self.method}")
+        else:
+            weighting = self._t("sections.methods.weighting_crude")
+        parts = [self._t("sections.methods.design", strata=strata or formatting.MISSING, stages=stages),
+                 weighting,
                  self._t("sections.methods.intervals"),
                  self._t("sections.methods.change"),
                  self._t("sections.methods.suppression", suppressed=formatting.SUPPRESSED,
                          caution=formatting.CAUTION),
                  self._t("sections.methods.software", version=survey.__version__)]
-        if design.get("fpc"):
-            parts.insert(1, self._t("sections.methods.fpc"))
-        if design.get("ssu"):
-            parts.insert(1, self._t("sections.methods.second_stage"))
+        if design.fpc:
+            parts.insert(1, self._t("sections.methods.fpc", psu=psu))
+        if design.ssu:
+            parts.insert(1, self._t("sections.methods.second_stage", psu=psu, ssu=ssu))
         prose = "\n".join(f"- {p}" for p in parts)
         return Section("methods", self._t("sections.methods.title"), prose)
 

@@ -16,9 +16,7 @@ PosixPath('reports/demo/index.html')
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +26,7 @@ from survey.reports.inputs import CITY, ReportData
 from survey.reports.manifest import REPORT_HTML, read_manifest
 from survey.reports.section import ReportFigure, ReportTable, Section
 from survey.reports.text import HTML_LANGUAGE, label_of, study_label, text
+from survey.study.paths import INDEX_HTML, slug_of
 
 STYLE = """
 body { font-family: "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
@@ -42,18 +41,6 @@ img { max-width: 100%; }
 """
 
 
-#: Folder names the report tree uses for itself, never given to a district.
-RESERVED = {"en", "tables", "overview", "screenshots", "figures"}
-
-
-def slug_of(district: str) -> str:
-    """A folder name for a district: its code in lower case, other characters as hyphens."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", str(district).lower()).strip("-")
-    if not slug or slug in RESERVED:
-        slug = "district-" + (slug or hashlib.sha1(str(district).encode()).hexdigest()[:8])
-    return slug
-
-
 def language_root(reports_dir: Path, lang: str) -> Path:
     """Where a language's reports go: ``reports/<study>/`` for Chinese, ``reports/<study>/en/`` for English."""
     return Path(reports_dir) if lang == "zh" else Path(reports_dir) / lang
@@ -65,12 +52,12 @@ def overview_table(data: ReportData, lang: str, wave: int) -> pd.DataFrame:
     prev = data.prevalence
     rows = prev[(prev["wave"] == wave) & (prev["method"] == data.method)].copy()
     names = study.districts().set_index("code")["name_zh" if lang == "zh" else "name_en"].to_dict()
-    names[CITY] = study_label(study.spec.get("city"), lang, default=text("city", lang))
+    names[CITY] = study_label(study.config.city, lang, default=text("city", lang))
     order = {code: i for i, code in enumerate([*names])}
     rows = rows[rows["district"].isin(list(names))]
     rows["name"] = rows["district"].map(names)
     rows["_order"] = rows["district"].map(order)
-    indicators = [i["id"] for i in study.indicators if i["id"] in set(rows["indicator"])]
+    indicators = [i.id for i in study.indicators if i.id in set(rows["indicator"])]
     rows["_indicator"] = rows["indicator"].map({k: i for i, k in enumerate(indicators)})
     keep = ["wave", "district", "name", "indicator", "method", "estimate", "ci_low", "ci_high", "n", "flag"]
     return rows.sort_values(["_indicator", "_order"])[keep].reset_index(drop=True)
@@ -79,13 +66,13 @@ def overview_table(data: ReportData, lang: str, wave: int) -> pd.DataFrame:
 def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = None) -> Path:
     """Write ``root/index.html`` (and ``root/overview/``); return the page's path."""
     study = data.study
-    wave = wave or int(max(study.spec.get("waves") or data.prevalence["wave"]))
+    wave = wave or int(max(study.waves or data.prevalence["wave"]))
     table = overview_table(data, lang, wave)
-    labels = {i["id"]: study_label(i.get("label"), lang, i["id"]) for i in study.indicators}
+    labels = {i.id: study_label(i.label, lang, i.id) for i in study.indicators}
     indicators = list(dict.fromkeys(table["indicator"]))
-    city_name = study_label(study.spec.get("city"), lang, default=text("city", lang))
+    city_name = study_label(study.config.city, lang, default=text("city", lang))
     fields = {"city": city_name, "wave": wave, "method": label_of("methods", data.method, lang),
-              "study_title": study_label(study.spec.get("title"), lang, default=study.id)}
+              "study_title": study_label(study.config.title, lang, default=study.id)}
 
     fig = figures.forest_by_district(table, panel_titles={i: labels[i] for i in indicators}, city_code=CITY,
                                      xlabel=text("axes.percent_ci", lang))
@@ -118,8 +105,8 @@ def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = N
         css = ' class="city"' if code == CITY else ""
         body.append(f"<tr{css}><td>{name_cell}</td>{values}</tr>")
 
-    other = (root / "en" / "index.html", "en/index.html") if lang == "zh" else \
-        (root.parent / "index.html", "../index.html")
+    other = (root / "en" / INDEX_HTML, f"en/{INDEX_HTML}") if lang == "zh" else \
+        (root.parent / INDEX_HTML, f"../{INDEX_HTML}")
     other_link = f'<p><a href="{other[1]}">{html.escape(text("index.other_language", lang))}</a></p>' \
         if other[0].is_file() else ""
     marks = " ".join([text("marks.suppressed", lang, mark=formatting.SUPPRESSED),
@@ -154,7 +141,7 @@ def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = N
 </html>
 """
     root.mkdir(parents=True, exist_ok=True)
-    path = root / "index.html"
+    path = root / INDEX_HTML
     path.write_text(page, encoding="utf-8")
     return path
 

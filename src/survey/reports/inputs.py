@@ -5,7 +5,7 @@
 * the estimation step's tables in ``reports/<study>/tables/`` (``prevalence.csv``,
   ``prevalence_subgroups.csv``, ``prevalence_change.csv``) and the effects step's
   ``pilot_effects.csv``;
-* the yearly service indicators (``study.spec['services']['yearly']``) and the pilot districts
+* the yearly service indicators (``services.yearly``) and the pilot districts
   (from the sources the effects step reads);
 * from ``processed/scored.parquet`` only the design, demographic and scoring-status columns,
   reduced at once to counts per wave and district (no identifier is ever read);
@@ -36,12 +36,11 @@ from survey.errors import ColumnError, ConfigError, InputFileError
 from survey.study import Study
 
 CITY = "city"
-TABLE_FILES = {
-    "prevalence": "prevalence.csv",
-    "subgroups": "prevalence_subgroups.csv",
-    "change": "prevalence_change.csv",
-    "effects": "pilot_effects.csv",
-}
+#: The step tables the reports read: name -> its path in :class:`~survey.study.paths.StudyPaths`.
+TABLE_FILES = {"prevalence": "prevalence", "subgroups": "prevalence_subgroups", "change": "prevalence_change",
+               "effects": "pilot_effects"}
+#: Tables a study may lack, with the capability that makes them.
+OPTIONAL_TABLES = {"effects": "effects"}
 REQUIRED_COLUMNS = {
     "prevalence": ["wave", "district", "indicator", "method", "estimate", "ci_low", "ci_high", "n", "flag"],
     "subgroups": ["wave", "district", "variable", "level", "indicator", "estimate", "ci_low", "ci_high", "n", "flag"],
@@ -54,17 +53,9 @@ COLUMN_ALIASES = {
     "level": ("group_value", "subgroup_level", "category"),
     "estimate": ("difference",),
 }
-#: Preferred estimate for the headline figures: calibrated to the population margins if the
-#: estimation step made one, else the design-weighted estimate.
-HEADLINE_METHODS = ("raked", "crude")
 SUBGROUP_VARIABLES = ("sex", "age_group", "urban_rural", "education")
 SERVICE_COUNTS = ("counsellors", "counselling_rooms", "hotline_calls")
 COMPLETE_STATUSES = ("complete", "prorated")
-
-
-def tables_dir(study: Study):
-    """Folder of the estimation and effects tables: ``reports/<study>/tables``."""
-    return study.reports_dir / "tables"
 
 
 def _normalise(table: pd.DataFrame, name: str, source) -> pd.DataFrame:
@@ -100,26 +91,29 @@ def _level_key(value) -> str:
 
 def read_step_table(study: Study, name: str) -> pd.DataFrame:
     """One of the estimation/effects tables, checked for the columns the reports use."""
-    path = tables_dir(study) / TABLE_FILES[name]
+    path = getattr(study.paths, TABLE_FILES[name])
+    capability = OPTIONAL_TABLES.get(name)
+    if capability and not study.capabilities()[capability]:
+        return pd.DataFrame(columns=REQUIRED_COLUMNS[name])
     if not path.is_file():
         raise InputFileError(f"{path}: expected the {name} table written by an earlier step, found no file; "
                              "run `survey report` (it runs the missing steps) or the step itself")
     return _normalise(pd.read_csv(path, dtype={"district": str}), name, path)
 
 
-def headline_method(prevalence: pd.DataFrame) -> str:
-    """The method the reports headline: the first of :data:`HEADLINE_METHODS` in the table."""
+def headline_method(study: Study, prevalence: pd.DataFrame) -> str:
+    """The rate the reports headline and compare districts on: the study's comparison rate."""
+    method = study.comparison_rate
     present = set(prevalence["method"].unique())
-    for method in HEADLINE_METHODS:
-        if method in present:
-            return method
-    raise ColumnError(f"prevalence table: column 'method': expected one of {', '.join(HEADLINE_METHODS)}, "
-                      f"found {', '.join(sorted(map(str, present)))}")
+    if method not in present:
+        raise ColumnError(f"prevalence table: column 'method': expected the study's comparison rate {method!r} "
+                          f"(analysis.comparison_rate), found {', '.join(sorted(map(str, present)))}")
+    return method
 
 
 def service_table(study: Study) -> pd.DataFrame:
     """Yearly service counts per district with the city total: district, year, population, counts."""
-    services = (study.spec.get("services") or {}).get("yearly")
+    services = study.config.services.yearly if study.config.services else None
     if not services:
         return pd.DataFrame(columns=["district", "year", "population", *SERVICE_COUNTS, "pilot_start_year"])
     path = study.path(services)
@@ -152,15 +146,15 @@ def pilot_starts(study: Study) -> dict[str, int]:
 
 def _scored_columns(study: Study) -> list[str]:
     design = study.design
-    wanted = [study.district_column, "wave", design["psu"], design["weight"], second_stage(study), "urban_rural",
-              "sex", "age_group", "source", "source_row", *design.get("strata", [])]
-    wanted += [f"{name}_status" for name in study.spec["instruments"]]
+    wanted = [study.district_column, "wave", design.psu, design.weight, second_stage(study), "urban_rural",
+              "sex", "age_group", "source", "source_row", *design.strata]
+    wanted += [f"{name}_status" for name in study.config.instruments]
     return list(dict.fromkeys(wanted))
 
 
 def second_stage(study: Study) -> str:
     """Column of the second-stage units (``design.ssu``; ``community`` where the design names none)."""
-    return study.design.get("ssu") or "community"
+    return study.design.ssu or "community"
 
 
 def sample_counts(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
@@ -170,10 +164,10 @@ def sample_counts(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
     share_urban, share_women, share_60_plus (unweighted shares of the sample).
     """
     design = study.design
-    strata = [c for c in design.get("strata", []) if c != study.district_column]
+    strata = [c for c in design.strata if c != study.district_column]
     df = scored.rename(columns={study.district_column: "district"})
     df["district"] = df["district"].astype(str)
-    psu_key = ["district", *strata, design["psu"]]
+    psu_key = ["district", *strata, design.psu]
     df["_psu"] = df.groupby(psu_key, dropna=False, sort=False).ngroup()
     ssu = second_stage(study)
     has_community = ssu in df.columns
@@ -187,7 +181,7 @@ def sample_counts(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
     def summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         groups = frame.groupby(keys, sort=True)
         out = groups.agg(respondents=("_psu", "size"), psus=("_psu", "nunique"),
-                         weighted_population=(design["weight"], "sum"), share_urban=("_urban", "mean"),
+                         weighted_population=(design.weight, "sum"), share_urban=("_urban", "mean"),
                          share_women=("_women", "mean"), share_60_plus=("_old", "mean"))
         out["communities"] = groups["_community"].nunique() if has_community else np.nan
         return out.reset_index()
@@ -225,7 +219,7 @@ def quality_counts(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
     Rejected rows never reach the analysis file, so their district is unknown: they count for
     the city only (``district`` = ``city``). Columns: wave, district, issue, action, count.
     """
-    path = study.processed_dir / "validation_report.csv"
+    path = study.paths.validation_report
     columns = ["wave", "district", "issue", "action", "count"]
     if not path.is_file():
         return pd.DataFrame(columns=columns)
@@ -290,14 +284,14 @@ class ReportData:
 
     @classmethod
     def load(cls, study: Study) -> ReportData:
-        scored_file = study.processed_dir / "scored.parquet"
+        scored_file = study.paths.scored
         if not scored_file.is_file():
             raise InputFileError(f"{scored_file}: expected the scored responses (survey score), found no file")
         import pyarrow.parquet as pq
 
         available = set(pq.read_schema(scored_file).names)
         wanted = _scored_columns(study)
-        missing = [c for c in (study.district_column, "wave", study.design["weight"]) if c not in available]
+        missing = [c for c in (study.district_column, "wave", study.design.weight) if c not in available]
         if missing:
             raise ColumnError(f"{scored_file}: expected columns {', '.join(missing)}, found none of them")
         scored = pd.read_parquet(scored_file, columns=[c for c in wanted if c in available])
@@ -330,7 +324,7 @@ class ReportData:
 
     @property
     def method(self) -> str:
-        return headline_method(self.prevalence)
+        return headline_method(self.study, self.prevalence)
 
     def district_codes(self) -> list[str]:
         return list(self.study.districts()["code"])

@@ -20,10 +20,10 @@ from functools import cache
 from pathlib import Path
 
 import survey
+from survey.study.paths import REPORT_HTML, REPORT_NOTEBOOK
+from survey.study.paths import REPORT_MANIFEST as MANIFEST
 
-MANIFEST = "manifest.json"
-REPORT_HTML = "report.html"
-REPORT_NOTEBOOK = "report.ipynb"
+__all__ = ["MANIFEST", "REPORT_HTML", "REPORT_NOTEBOOK", "input_hash", "needs_run", "read_manifest", "write_manifest"]
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 

@@ -4,7 +4,7 @@
 :mod:`survey.reports.content`):
 
 1. runs the shared steps whose outputs are missing or stale (intake, scoring, estimation,
-   effects; :mod:`survey.reports.prerequisites`) and loads their outputs once;
+   effects, as the study supports them; :mod:`survey.pipeline.steps`) and loads their outputs once;
 2. hashes each district's inputs and skips the districts whose last report succeeded with the
    same hash (:mod:`survey.reports.manifest`);
 3. runs ``notebooks/district_report.ipynb`` for each remaining district with papermill in
@@ -37,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import ConfigError, InputFileError, SurveyError
+from survey.pipeline import steps
 from survey.reports.index import language_root, slug_of, write_index
 from survey.reports.inputs import ReportData
 from survey.reports.manifest import (
@@ -46,7 +47,6 @@ from survey.reports.manifest import (
     needs_run,
     write_manifest,
 )
-from survey.reports.prerequisites import ensure_shared_outputs
 from survey.reports.text import check_language, text
 from survey.study import Study, load_study
 
@@ -250,8 +250,8 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
     root = language_root(study.reports_dir, lang)
     names = study.districts().set_index("code")["name_zh" if lang == "zh" else "name_en"].to_dict()
     shared_files = [Path(notebook), study.config_file]
-    if "districts" in study.spec:
-        shared_files.append(study.path(study.spec["districts"]))
+    if study.config.districts is not None:
+        shared_files.append(study.path(study.config.districts))
     to_run, skipped = [], []
     for district in resolve_districts(study, districts):
         slug = slug_of(district)
@@ -320,9 +320,9 @@ def build_reports(
     notebook = Path(notebook) if notebook else default_notebook()
     if not notebook.is_file():
         raise InputFileError(f"{notebook}: expected the district report notebook, found no file")
-    steps_run = ensure_shared_outputs(study, echo=echo)
+    steps_run = steps.ensure(study, steps.SHARED, echo=lambda line: echo(f"[report] {line}"))
     data = ReportData.load(study)
-    waves = sorted(int(w) for w in (study.spec.get("waves") or data.prevalence["wave"].unique()))
+    waves = sorted(int(w) for w in (study.waves or data.prevalence["wave"].unique()))
     wave = int(wave) if wave else waves[-1]
     if wave not in waves:
         raise ConfigError(f"wave: expected one of {', '.join(map(str, waves))}, found {wave!r}")

@@ -14,6 +14,11 @@ Example
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from survey.study.model import Text
+
 from functools import cache
 from pathlib import Path
 
@@ -72,10 +77,10 @@ def label_of(group: str, code, lang: str) -> str:
     return str(mapping.get(str(code), code)) if isinstance(mapping, dict) else str(code)
 
 
-def study_label(entry: dict | str | None, lang: str, default: str = "") -> str:
-    """A label from the study configuration (``{en: ..., zh-CN: ...}``) in ``lang``, English as fallback."""
+def study_label(entry: Text | str | None, lang: str, default: str = "") -> str:
+    """A label from the study configuration (a :class:`~survey.study.model.Text`) in ``lang``."""
     if entry is None:
         return default
     if isinstance(entry, str):
         return entry
-    return str(entry.get(STUDY_LANGUAGE_KEYS[lang]) or entry.get("en") or default)
+    return str(entry.get(lang) or entry.en or default)

@@ -23,15 +23,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from survey.instruments import Instrument, load_instrument
+from survey.instruments import Instrument
 from survey.instruments.points import option_points
 from survey.scoring.engine import score
 from survey.scoring.reliability import reliability
 from survey.scoring.summary import score_summary
 from survey.study import Study, load_study
 
-#: Output files of this step, in ``processed/``.
-OUTPUTS = ("scored.parquet", "scoring_summary.csv", "reliability.csv", "reliability_items.csv")
+
+def outputs(study: Study) -> list[Path]:
+    """The files this step writes (in ``processed/``)."""
+    paths = study.paths
+    return [paths.scored, paths.scoring_summary, paths.reliability, paths.reliability_items]
 
 
 @dataclass
@@ -56,9 +59,38 @@ class StudyScores:
         return wide[[c for c in order if c in wide.columns]].to_string()
 
 
+def plot_totals(scores: StudyScores, instrument: str | None = None):
+    """Distribution of an instrument's total score by wave, as percent of respondents scored.
+
+    Default: the study's first instrument with a total. Returns the matplotlib figure, or
+    :class:`~survey.results.Skipped` when no instrument has a total.
+    """
+    import matplotlib.pyplot as plt
+
+    from survey.results import Skipped
+
+    candidates = [i for i in scores.study.instruments if f"{i}_total" in scores.scored.columns]
+    instrument = instrument or (candidates[0] if candidates else None)
+    if instrument is None:
+        return Skipped("no instrument of the study has a total score")
+    column = f"{instrument}_total"
+    data = scores.scored
+    waves = sorted(data["wave"].dropna().unique()) if "wave" in data else [None]
+    fig, axes = plt.subplots(1, len(waves), figsize=(4.5 * len(waves), 3.2), sharey=True, squeeze=False)
+    for ax, wave in zip(axes[0], waves, strict=True):
+        values = (data[column] if wave is None else data.loc[data["wave"] == wave, column]).dropna()
+        shares = values.round().value_counts(normalize=True).sort_index() * 100
+        ax.bar(shares.index, shares.to_numpy(), width=0.9)
+        ax.set_title(f"wave {wave}" if wave is not None else "")
+        ax.set_xlabel(f"{scores.study.instruments[instrument].name.get('en', instrument)}: total")
+    axes[0][0].set_ylabel("percent of respondents scored")
+    fig.tight_layout()
+    return fig
+
+
 def study_instruments(study: Study) -> list[Instrument]:
-    """The study's instruments: its own file beside study.yaml first, else the library's."""
-    return [load_instrument(name, search_dirs=(study.root,)) for name in study.spec["instruments"]]
+    """The study's instruments (its own file beside study.yaml first, else the library's), in its order."""
+    return list(study.instruments.values())
 
 
 def item_points(df: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -97,12 +129,12 @@ def score_study(study: Study | str | Path, *, write: bool = True) -> StudyScores
     """Score every instrument of a study, and measure reliability overall and by district.
 
     Reads ``processed/responses.parquet`` (running intake first when it is missing) and, with
-    ``write=True``, writes the files listed in :data:`OUTPUTS`. Rows are never dropped: a
+    ``write=True``, writes the files :func:`outputs` lists. Rows are never dropped: a
     respondent an instrument cannot score gets a status saying why.
     """
     if not isinstance(study, Study):
         study = load_study(study)
-    source = study.processed_dir / "responses.parquet"
+    source = study.paths.responses
     if not source.is_file():
         from survey.intake import ingest
 
@@ -118,9 +150,22 @@ def score_study(study: Study | str | Path, *, write: bool = True) -> StudyScores
     rel, item_stats = _reliability_tables(responses, scores, instruments, study.district_column)
     result = StudyScores(study=study, scored=scored, status=status, reliability=rel, item_stats=item_stats)
     if write:
-        out = study.processed_dir
-        scored.to_parquet(out / "scored.parquet", index=False)
-        status.to_csv(out / "scoring_summary.csv", index=False)
-        rel.to_csv(out / "reliability.csv", index=False)
-        item_stats.to_csv(out / "reliability_items.csv", index=False)
+        paths = study.paths
+        scored.to_parquet(paths.scored, index=False)
+        status.to_csv(paths.scoring_summary, index=False)
+        rel.to_csv(paths.reliability, index=False)
+        item_stats.to_csv(paths.reliability_items, index=False)
     return result
+
+
+def load_scores(study: Study | str | Path) -> StudyScores:
+    """The last scoring's result, read back from ``processed/``."""
+    from survey.errors import InputFileError
+
+    study = study if isinstance(study, Study) else load_study(study)
+    paths = study.paths
+    missing = [p for p in outputs(study) if not p.is_file()]
+    if missing:
+        raise InputFileError(f"{missing[0]}: not found; run `survey score {study.config_file}`")
+    return StudyScores(study=study, scored=pd.read_parquet(paths.scored), status=pd.read_csv(paths.scoring_summary),
+                       reliability=pd.read_csv(paths.reliability), item_stats=pd.read_csv(paths.reliability_items))

@@ -1,6 +1,6 @@
 """Export the demo study's estimation inputs for the R reference script.
 
-``python -m survey.estimation.reference_export [STUDY] [--out DIR]`` writes, deterministically:
+``python -m survey.demo.reference_export [STUDY] [--out DIR]`` writes, deterministically:
 
 * ``data_demo.csv`` — the scored respondents, reduced to the design columns, wave, district,
   sex, age group and the indicators' 0/1 columns (blank = outside the indicator's
@@ -31,9 +31,9 @@ DEMOGRAPHICS = ("sex", "age_group")
 def export_columns(study: Study) -> list[str]:
     """Columns of the exported data, in order."""
     design = study.design
-    columns = ["wave", study.district_column, *design.get("strata", [])]
-    columns += [design["psu"], design.get("ssu"), design.get("fpc"), design["weight"], *DEMOGRAPHICS]
-    columns += [indicator["column"] for indicator in study.indicators]
+    columns = ["wave", study.district_column, *design.strata]
+    columns += [design.psu, design.ssu, design.fpc, design.weight, *DEMOGRAPHICS]
+    columns += [indicator.column for indicator in study.indicators]
     return [c for c in dict.fromkeys(columns) if c]
 
 
@@ -57,7 +57,7 @@ def export_frame(scored: pd.DataFrame, study: Study) -> pd.DataFrame:
             continue
         numbers = pd.to_numeric(values)
         whole = numbers.dropna()
-        if len(whole) and (whole == whole.round()).all() and column != study.design["weight"]:
+        if len(whole) and (whole == whole.round()).all() and column != study.design.weight:
             out[column] = numbers.astype("Int64")
         else:
             out[column] = numbers.astype("Float64")
@@ -70,7 +70,7 @@ def export(study: Study | str | Path = DEFAULT_STUDY, out: str | Path = DEFAULT_
 
     if not isinstance(study, Study):
         study = load_study(study)
-    scored_file = study.processed_dir / "scored.parquet"
+    scored_file = study.paths.scored
     if not scored_file.is_file():
         from survey.errors import InputFileError
 
@@ -78,7 +78,7 @@ def export(study: Study | str | Path = DEFAULT_STUDY, out: str | Path = DEFAULT_
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = export_frame(pd.read_parquet(scored_file), study)
-    margins = pd.read_csv(study.path(study.spec["margins"]["file"]))
+    margins = pd.read_csv(study.path(study.config.margins.file))
     standard, _ = standard_for_study(study)
     paths = [out / "data_demo.csv", out / "margins_demo.csv", out / "standard_demo.csv"]
     data.to_csv(paths[0], index=False)  # shortest text that reads back to the same double
