@@ -63,7 +63,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     ensure_folder(path.parent)
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=".tmp", dir=path.parent)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=f".tmp{path.suffix[:16]}", dir=path.parent)
     except OSError as error:
         raise OutputError(f"{path}: cannot write: {_reason(error)}; make {path.parent} writable") from None
     os.close(handle)
@@ -219,3 +219,14 @@ def check_manifest(folder: str | Path, name: str = MANIFEST, expect: Iterable[st
             check.problems.append(f"{relative} does not match the manifest (changed or left half-written "
                                   "by an interrupted run); rerun the step that writes it")
     return check
+
+
+class StaleOutputError(SurveyError):
+    """A step's outputs do not match their manifest: the step must run again."""
+
+
+def require_manifest(folder: str | Path, name: str, expect: Iterable[str], fix: str) -> None:
+    """Raise StaleOutputError (one line, ending with ``fix``) unless ``folder`` matches its manifest."""
+    check = check_manifest(folder, name, expect)
+    if not check.ok:
+        raise StaleOutputError(f"{check.summary()}; {fix}")

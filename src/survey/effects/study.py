@@ -39,9 +39,12 @@ from survey.effects.mixed import did_mixed
 from survey.effects.pilot_schedule import pilot_schedule, post_waves
 from survey.effects.results import EffectResult
 from survey.errors import ColumnError, ConfigError, InputFileError
+from survey.outputs import require_manifest, write_csv, write_manifest
 from survey.study import Study, load_study
 
 OUTPUT = "pilot_effects.csv"
+#: Written last, beside the table: its SHA-256 (:mod:`survey.outputs`).
+MANIFEST = "effects_manifest.json"
 #: Indicators (ids in the study's ``indicators``) whose pilot effect is estimated.
 INDICATORS = ("literacy", "depression")
 #: Scores estimated as means: name in the table -> score column.
@@ -60,6 +63,8 @@ def scored_responses(study: Study) -> pd.DataFrame:
     path = study.processed_dir / "scored.parquet"
     if not path.is_file():
         raise InputFileError(f"{path}: not found; run `survey score {study.config_file}` first")
+    require_manifest(study.processed_dir, "scoring_manifest.json", ("scored.parquet",),
+                     f"run `survey score {study.config_file}` again")
     return pd.read_parquet(path)
 
 
@@ -227,7 +232,8 @@ def pilot_effects(
     result = EffectResult(table=table, description=description)
     if write:
         path = Path(output) if output else study.reports_dir / "tables" / OUTPUT
-        path.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(path, index=False, float_format="%.10g")
+        write_csv(path, table, float_format="%.10g")
+        if output is None:
+            write_manifest(path.parent, [OUTPUT], {"step": "effects", "study": study.id}, name=MANIFEST)
         result.extra["path"] = path
     return result

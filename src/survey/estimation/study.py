@@ -30,9 +30,13 @@ import pandas as pd
 from survey.errors import ConfigError, InputFileError
 from survey.estimation import prevalence as prev
 from survey.estimation.standardization import aggregate_standard, standard_population
+from survey.outputs import require_manifest, write_csv, write_manifest
 from survey.study import Study, load_study
 
 OUTPUTS = ("prevalence.csv", "prevalence_subgroups.csv", "prevalence_change.csv")
+#: Written last, beside the tables: their SHA-256 (:mod:`survey.outputs`).
+MANIFEST = "estimation_manifest.json"
+SCORING_MANIFEST = "scoring_manifest.json"
 #: Raking stops when no cell of wave x district x sex x age group moves by more than this
 #: fraction of the total weight (R ``rake(..., control=list(epsilon=1e-8, maxit=50))``).
 RAKING_EPSILON = 1e-8
@@ -114,6 +118,8 @@ def _scored(study: Study) -> pd.DataFrame:
     path = study.processed_dir / "scored.parquet"
     if not path.is_file():
         raise InputFileError(f"{path}: not found; run `survey score {study.config_file}` first")
+    require_manifest(study.processed_dir, SCORING_MANIFEST, ("scored.parquet",),
+                     f"run `survey score {study.config_file}` again")
     return pd.read_parquet(path)
 
 
@@ -193,8 +199,8 @@ def prevalence_tables(study: Study | str | Path, write: bool = True) -> Prevalen
                               truth=_truth(study, table), notes=notes)
     if write:
         folder = study.reports_dir / "tables"
-        folder.mkdir(parents=True, exist_ok=True)
         for name, frame in zip(OUTPUTS, (table, sub, change), strict=True):
-            frame.to_csv(folder / name, index=False, float_format="%.10g")
+            write_csv(folder / name, frame, float_format="%.10g")
             result.paths.append(folder / name)
+        write_manifest(folder, OUTPUTS, {"step": "estimation", "study": study.id}, name=MANIFEST)
     return result

@@ -1,7 +1,8 @@
 """The work every district report shares, done once: intake, scoring, estimation, effects.
 
-Each step has input files and output files. A step runs when one of its outputs is missing
-or older than one of its inputs (the rule ``make`` uses); steps run in order, so a step that
+Each step has input files and output files. A step runs when one of its outputs is missing,
+older than one of its inputs (the rule ``make`` uses), or does not match the step's manifest
+(changed, or left half-written by an interrupted run); steps run in order, so a step that
 reruns makes the later steps' outputs stale in turn. The district reports only read the
 outputs; no worker process ever runs a step.
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from survey.errors import ConfigError, InputFileError
+from survey.outputs import check_manifest
 from survey.study import Study
 
 
@@ -32,6 +34,7 @@ class SharedStep:
     inputs: Callable[[Study], list[Path]]
     outputs: Callable[[Study], list[Path]]
     function: str  # "module:function", called with the study
+    manifest: str = ""  # the step's manifest, beside its first output: it must describe every output
 
     def run(self, study: Study) -> None:
         module_name, function_name = self.function.split(":")
@@ -54,6 +57,11 @@ class SharedStep:
         missing = [p for p in outputs if not p.is_file()]
         if missing:
             return f"{missing[0]} missing"
+        if self.manifest:
+            folder = outputs[0].parent
+            check = check_manifest(folder, self.manifest, [str(p.relative_to(folder)) for p in outputs])
+            if not check.ok:
+                return f"{self.manifest}: {check.problems[0].split(';')[0]}"
         oldest = min(outputs, key=lambda p: p.stat().st_mtime)
         newer = [p for p in self.inputs(study) if p.is_file() and p.stat().st_mtime > oldest.stat().st_mtime]
         if newer:
@@ -97,13 +105,14 @@ def _effects_inputs(study: Study) -> list[Path]:
 
 STEPS = (
     SharedStep("intake", _intake_inputs,
-               _processed("responses.parquet", "validation_report.csv"), "survey.intake:ingest"),
+               _processed("responses.parquet", "validation_report.csv"), "survey.intake:ingest", "manifest.json"),
     SharedStep("scoring", lambda s: [*_config(s), s.processed_dir / "responses.parquet"],
-               _processed("scored.parquet"), "survey.scoring.study:score_study"),
+               _processed("scored.parquet"), "survey.scoring.study:score_study", "scoring_manifest.json"),
     SharedStep("estimation", _estimation_inputs,
                _tables("prevalence.csv", "prevalence_subgroups.csv", "prevalence_change.csv"),
-               "survey.estimation.study:prevalence_tables"),
-    SharedStep("effects", _effects_inputs, _tables("pilot_effects.csv"), "survey.effects.study:pilot_effects"),
+               "survey.estimation.study:prevalence_tables", "estimation_manifest.json"),
+    SharedStep("effects", _effects_inputs, _tables("pilot_effects.csv"), "survey.effects.study:pilot_effects",
+               "effects_manifest.json"),
 )
 
 

@@ -7,7 +7,11 @@ the study's choices (answer keys, cut-offs) and writes, under ``data/<study>/pro
 * ``scoring_summary.csv`` — respondents per instrument and scoring status;
 * ``reliability.csv`` and ``reliability_items.csv`` — Cronbach's alpha (CI), omega total,
   floor and ceiling shares, overall and by district; item–rest correlations and alpha if
-  item deleted.
+  item deleted;
+* ``scoring_manifest.json`` — last, the SHA-256 of each of these files.
+
+It reads the responses only when they match intake's manifest (else a one-line error says to
+run ``survey ingest`` again); every file is written atomically (:mod:`survey.outputs`).
 
 Example
 -------
@@ -23,15 +27,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey import __version__
 from survey.instruments import Instrument, load_instrument
 from survey.instruments.points import option_points
+from survey.outputs import require_manifest, sha256_of, write_csv, write_manifest, write_parquet
 from survey.scoring.engine import score
 from survey.scoring.reliability import reliability
 from survey.scoring.summary import score_summary
 from survey.study import Study, load_study
 
-#: Output files of this step, in ``processed/``.
+#: Output files of this step, in ``processed/``; the step's manifest (written last) describes them.
 OUTPUTS = ("scored.parquet", "scoring_summary.csv", "reliability.csv", "reliability_items.csv")
+MANIFEST = "scoring_manifest.json"
+INTAKE_MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -107,6 +115,8 @@ def score_study(study: Study | str | Path, *, write: bool = True) -> StudyScores
         from survey.intake import ingest
 
         ingest(study.config_file)
+    require_manifest(study.processed_dir, INTAKE_MANIFEST, ("responses.parquet",),
+                     f"run `survey ingest {study.config_file}` again")
     responses = pd.read_parquet(source)
     instruments = study_instruments(study)
     overrides = {i.id: study.instrument_options(i.id) for i in instruments}
@@ -119,8 +129,10 @@ def score_study(study: Study | str | Path, *, write: bool = True) -> StudyScores
     result = StudyScores(study=study, scored=scored, status=status, reliability=rel, item_stats=item_stats)
     if write:
         out = study.processed_dir
-        scored.to_parquet(out / "scored.parquet", index=False)
-        status.to_csv(out / "scoring_summary.csv", index=False)
-        rel.to_csv(out / "reliability.csv", index=False)
-        item_stats.to_csv(out / "reliability_items.csv", index=False)
+        write_parquet(out / "scored.parquet", scored)
+        write_csv(out / "scoring_summary.csv", status)
+        write_csv(out / "reliability.csv", rel)
+        write_csv(out / "reliability_items.csv", item_stats)
+        write_manifest(out, OUTPUTS, {"step": "scoring", "study": study.id, "software_version": __version__,
+                                      "responses_sha256": sha256_of(source)}, name=MANIFEST)
     return result
