@@ -20,3 +20,9 @@ def mini(mini_template, tmp_path) -> MiniStudy:
     target = tmp_path / "mini"
     shutil.copytree(mini_template, target)
     return MiniStudy(target)
+
+
+@pytest.fixture(autouse=True)
+def _log_dir(tmp_path, monkeypatch):
+    """Logs of unexpected errors go to the test's folder, never the user's."""
+    monkeypatch.setenv("SURVEY_LOG_DIR", str(tmp_path / "logs"))

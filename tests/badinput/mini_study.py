@@ -194,3 +194,29 @@ def run_cli(*args: str) -> Run:
     finally:
         sys.argv = argv
     return Run(status, out.getvalue(), err.getvalue())
+
+
+def assert_one_line_error(run: Run, *names: str, status: int = 2) -> str:
+    """The command failed with ``status``, printing one ``error:`` line naming each of ``names``, no traceback."""
+    assert run.status == status, (run.status, run.out[-2000:], run.err[-2000:])
+    assert "Traceback" not in run.out + run.err, run.err
+    assert len(run.error_lines) == 1, run.err
+    [line] = run.error_lines
+    assert line.startswith("error: "), line
+    for name in names:
+        assert name in line, (name, line)
+    return line
+
+
+def accounted(study: MiniStudy) -> None:
+    """Rows in = kept + rejected for every input, in the written outputs (the manifest and the files)."""
+    import json
+
+    manifest = json.loads((study.processed / "manifest.json").read_text(encoding="utf-8"))
+    for row in manifest["counts"]:
+        assert row["rows_in"] == row["rows_kept"] + row["rows_rejected"], row
+    data = pd.read_parquet(study.processed / "responses.parquet")
+    report = pd.read_csv(study.processed / "validation_report.csv")
+    total = next(r for r in manifest["counts"] if r["input"] == "total")
+    assert len(data) == total["rows_kept"]
+    assert (report["action"] == "rejected").sum() == total["rows_rejected"]

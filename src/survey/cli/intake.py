@@ -41,6 +41,7 @@ def validate(study: Path = typer.Argument(..., help=STUDY_HELP)) -> None:
 
     result = _run(run, study)
     _print_findings(result)
+    typer.echo(result.identifier_line())
 
 
 @app.command()
@@ -55,6 +56,7 @@ def ingest(study: Path = typer.Argument(..., help=STUDY_HELP)) -> None:
     result = _run(run, study)
     out = result.study.processed_dir
     _print_findings(result)
+    typer.echo(result.identifier_line())
     if result.key_created:
         typer.echo("created a new pseudonymisation key outside the repository (see README: keys); back it up")
     typer.echo(f"wrote {out / 'responses.parquet'}")

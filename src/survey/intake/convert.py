@@ -68,7 +68,8 @@ class Findings:
 
 def read_input(spec: InputSpec) -> RawTable:
     """Read one input and check its mapped headers are there, once each."""
-    table = read_table(spec.path, spec.format, encoding=spec.encoding, sheet=spec.sheet)
+    table = read_table(spec.path, spec.format, encoding=spec.encoding, sheet=spec.sheet,
+                       hint=f"; check `file:` of input {spec.id!r} in study.yaml")
     missing = [c for c in spec.columns if c not in table.data.columns]
     if missing:
         found = ", ".join(list(table.data.columns)[:8])

@@ -87,6 +87,8 @@ def _column_texts(series: pd.Series) -> pd.Series:
     distinct = pd.Series(series.dropna().unique())
     if pd.api.types.is_bool_dtype(distinct) or pd.api.types.is_datetime64_any_dtype(distinct):
         return pd.Series([], dtype=object)
+    if pd.api.types.is_integer_dtype(distinct):
+        return pd.Series([str(v) for v in distinct], dtype=object)
     if pd.api.types.is_numeric_dtype(distinct):
         numbers = distinct.astype(float).to_numpy()
         whole = numbers[np.isfinite(numbers) & (numbers % 1 == 0) & (np.abs(numbers) < 1e18)]

@@ -182,7 +182,7 @@ def _read_bytes(path: Path, probe: bool = False) -> bytes:
     except PermissionError:
         raise InputFileError(f"{path}: permission denied: cannot read the file; check its permissions") from None
     except IsADirectoryError:
-        raise InputFileError(f"{path}: expected a file, found a folder; correct `file:` in study.yaml") from None
+        raise InputFileError(f"{path}: expected a file, found a folder") from None
 
 
 def read_sav(path: Path) -> RawTable:
@@ -220,12 +220,17 @@ def read_parquet(path: Path) -> RawTable:
 
 
 def read_table(
-    path: str | Path, format: str | None = None, *, encoding: str = "auto", sheet: str | int = 0
+    path: str | Path, format: str | None = None, *, encoding: str = "auto", sheet: str | int = 0, hint: str = ""
 ) -> RawTable:
-    """Read an export of any supported format; ``format`` defaults to the file's extension."""
+    """Read an export of any supported format; ``format`` defaults to the file's extension.
+
+    ``hint`` ends the message when the file is missing (e.g. which setting names it).
+    """
     path = Path(path)
+    if path.is_dir():
+        raise InputFileError(f"{path}: expected a file, found a folder{hint}")
     if not path.is_file():
-        raise InputFileError(f"{path}: input file not found")
+        raise InputFileError(f"{path}: input file not found{hint}")
     fmt = format or {"csv": "csv", "txt": "csv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav", "zsav": "sav",
                      "parquet": "parquet"}.get(path.suffix.lower().lstrip("."))
     if fmt == "csv":

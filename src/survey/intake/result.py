@@ -85,15 +85,19 @@ class ValidationResult:
         for row in self.findings().itertuples():
             lines.append(f"| {row.input} | {row.issue} | {row.action} | {row.count} | {row.columns} |")
         ok = (counts["rows_in"] == counts["rows_kept"] + counts["rows_rejected"]).all()
+        lines += ["", f"Accounting: rows in = rows kept + rows rejected for every input: {'yes' if ok else 'NO'}.",
+                  self.identifier_line()]
+        return str(mask_text("\n".join(lines) + "\n"))
+
+    def identifier_line(self) -> str:
+        """What happened to the personal identifiers, and whether the written files were checked."""
         treated = ", ".join(f"{c} ({a})" for c, a in self.study.pii.items()) or "none declared"
         if self.identifiers_checked:
             state = ("removed; the written files were read back and hold no identifier value and nothing "
                      "shaped like a mobile or resident ID number")
         else:
             state = "to be removed (checked in the written files by `survey ingest`; validate writes nothing)"
-        lines += ["", f"Accounting: rows in = rows kept + rows rejected for every input: {'yes' if ok else 'NO'}.",
-                  f"Personal identifiers: {treated}: {state}."]
-        return str(mask_text("\n".join(lines) + "\n"))
+        return f"Personal identifiers: {treated}: {state}."
 
     def to_frame(self) -> pd.DataFrame:
         return self.report
