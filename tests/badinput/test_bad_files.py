@@ -58,8 +58,8 @@ def _extra_column(study, header: str) -> None:
     study.export.write_bytes(frame.to_csv(index=False).replace("__extra__", header).encode("gb18030"))
 
 
-HEADER = ",".join(["序号", "提交答卷时间", "姓名", "手机号码", "身份证号", "所在区县", "街道编号", "权重", "性别", "年龄",
-                   "其他意见", *[f"Q{i}" for i in range(1, 17)]])
+HEADER = ",".join(["序号", "提交答卷时间", "姓名", "手机号码", "身份证号", "所在区县", "街道编号", "权重", "性别",
+                   "年龄", "其他意见", *[f"Q{i}" for i in range(1, 17)]])
 CASES = {
     "0-byte csv": (_csv_text(""), ["export.csv", "empty"]),
     "blank-lines csv": (_csv_text("\n\n  \n"), ["export.csv", "empty"]),
