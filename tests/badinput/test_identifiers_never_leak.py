@@ -81,14 +81,14 @@ def _plant(study: MiniStudy, planted) -> list[str]:
     return [number for number, *_ in planted]
 
 
-@settings(max_examples=6, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(planted=plants)
 def test_planted_identifiers_reach_no_output(mini_template, tmp_path_factory, planted):
     study = MiniStudy(tmp_path_factory.mktemp("plant") / "mini")
     shutil.copytree(mini_template, study.root)
     numbers = _plant(study, planted)
-    runs = [study.ingest(), run_cli("score", str(study.yaml))]
-    assert [r.status for r in runs] == [0, 0], runs[0].err + runs[1].err
+    runs = [study.ingest()]  # scoring copies the responses: the deterministic test below runs it
+    assert runs[0].status == 0, runs[0].err
     accounted(study)
     texts = _texts(study.root) + [("stdout", r.out) for r in runs] + [("stderr", r.err) for r in runs]
     _assert_absent(numbers, texts)
