@@ -163,3 +163,19 @@ def test_a_leak_found_in_the_written_files_stops_intake_and_keeps_nothing(mini, 
 def test_planted_identifiers_reach_no_district_report(writable_demo_report):
     """The expensive variant: one district report (notebook and page) of the demo with planted identifiers."""
     writable_demo_report()
+
+
+def test_error_messages_show_identifiers_masked():
+    from survey.errors import ColumnError
+    from survey.intake.mapping import map_codes, map_labels
+
+    cells = pd.Series(["男", "我的电话135 1234 5000", "110105199003071234号"], dtype=object)
+    rows = pd.Series([2, 3, 4])
+    with pytest.raises(ColumnError) as labels:
+        map_labels(cells, {"男": 1}, where="x.csv: column '性别' (sex)", rows=rows)
+    with pytest.raises(ColumnError) as codes:
+        map_codes(cells.iloc[1:], {0, 1}, where="x.csv: column 'Q1' (phq9_1)", rows=rows.iloc[1:])
+    for error in (labels.value, codes.value):
+        message = str(error)
+        assert "135****5000" in message and "110105********1234" in message
+        assert "1234 5000" not in message and "199003071234" not in message
