@@ -120,8 +120,9 @@ def write_parquet(path: str | Path, frame: pd.DataFrame, **options) -> Path:
 
 def write_excel(path: str | Path, frame: pd.DataFrame, **options) -> Path:
     options.setdefault("index", False)
+    options.setdefault("engine", "xlsxwriter")
     with atomic_path(path) as tmp:
-        frame.to_excel(tmp, engine="xlsxwriter", **options)
+        frame.to_excel(tmp, **options)
     return Path(path)
 
 

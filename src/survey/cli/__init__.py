@@ -28,7 +28,11 @@ def one_line(text: object) -> str:
 
 
 def _usage_error(error: BaseException) -> bool:
-    """A click (or typer's own click) usage error: it knows its message and exit code."""
+    """A click usage error, or one of the copy of click that typer 0.29 ships: it knows its message and exit code."""
+    import click
+
+    if isinstance(error, click.exceptions.ClickException):
+        return True
     return hasattr(error, "format_message") and hasattr(error, "exit_code") and hasattr(error, "ctx")
 
 
@@ -47,10 +51,10 @@ def main() -> None:
         raise
     except Exception as error:
         if _usage_error(error):
-            if type(error).__name__ == "NoArgsIsHelpError" and error.ctx is not None:
+            if type(error).__name__ == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
                 typer.echo(error.ctx.get_help())
                 sys.exit(0)
-            command = getattr(error.ctx, "command_path", None) or "survey"
+            command = getattr(getattr(error, "ctx", None), "command_path", None) or "survey"
             typer.echo(f"error: {one_line(error.format_message())} (see `{command} --help`)", err=True)
             sys.exit(error.exit_code)
         # a bug, or something no check foresaw: one line here, the traceback in the log

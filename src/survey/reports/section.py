@@ -78,7 +78,7 @@ class Section:
         for table in self.tables:  # each file is written under a temporary name, then renamed
             csv, xlsx = folder / "tables" / f"{table.name}.csv", folder / "tables" / f"{table.name}.xlsx"
             outputs.write_csv(csv, table.data, encoding="utf-8")
-            outputs.write_excel(xlsx, table.data, sheet_name=table.name[:31])
+            outputs.write_excel(xlsx, table.data, sheet_name=table.name[:31], engine="xlsxwriter")
             written += [csv, xlsx]
         for item in self.figures:
             item.png, item.svg = folder / "figures" / f"{item.name}.png", folder / "figures" / f"{item.name}.svg"
