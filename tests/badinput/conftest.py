@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mini_study import MiniStudy, make_mini_study
+from mini_study import MiniStudy, accounted, make_mini_study
 
 
 @pytest.fixture(scope="session")
@@ -15,11 +15,20 @@ def mini_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def mini(mini_template, tmp_path) -> MiniStudy:
-    """A private copy of the mini study (config, districts, raw export), nothing processed yet."""
+def mini(mini_template, tmp_path):
+    """A private copy of the mini study (config, districts, raw export), nothing processed yet.
+
+    After the test, whatever intake left in place as complete (its files match its manifest)
+    must account for every row: rows in = kept + rejected.
+    """
+    from survey.outputs import check_manifest
+
     target = tmp_path / "mini"
     shutil.copytree(mini_template, target)
-    return MiniStudy(target)
+    study = MiniStudy(target)
+    yield study
+    if (study.processed / "manifest.json").is_file() and check_manifest(study.processed).ok:
+        accounted(study)
 
 
 @pytest.fixture(autouse=True)

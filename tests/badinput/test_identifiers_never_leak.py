@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import unicodedata
@@ -90,7 +91,9 @@ def test_planted_identifiers_reach_no_output(mini_template, tmp_path_factory, pl
     runs = [study.ingest()]  # scoring copies the responses: the deterministic test below runs it
     assert runs[0].status == 0, runs[0].err
     accounted(study)
-    texts = _texts(study.root) + [("stdout", r.out) for r in runs] + [("stderr", r.err) for r in runs]
+    logs = Path(os.environ["SURVEY_LOG_DIR"])
+    texts = _texts(study.root) + (_texts(logs) if logs.is_dir() else []) + [("stdout", r.out) for r in runs] + [
+        ("stderr", r.err) for r in runs]
     _assert_absent(numbers, texts)
     # every planted cell outside the identifier columns is reported, or its row rejected
     report = pd.read_csv(study.processed / "validation_report.csv")
