@@ -35,6 +35,7 @@ from survey.intake import mapping
 from survey.intake.deidentify import fingerprint, key_path, load_or_create_key, pseudonymise
 from survey.intake.readers import RawTable, read_table
 from survey.study import InputSpec, Study, load_study
+from survey.study.answer_codes import export_codes
 
 REPORT_COLUMNS = ["input", "file", "row", "respondent_id", "column", "variable", "issue", "action", "value"]
 ROW_ISSUES = ("duplicate_submission",)
@@ -147,6 +148,13 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
     out = pd.DataFrame(index=raw.index)
     reject = pd.Series("", index=raw.index, dtype=object)  # first reason a row is rejected
     source_of = {variable: column for column, variable in spec.columns.items()}
+    markers = {}
+    for column, variable in spec.columns.items():  # cells the study declared to mean "no answer"
+        marked = mapping.missing_markers(raw[column], spec.missing_values)
+        if marked.any():
+            findings.add(marked, column, variable, "missing_value_marker", "set_missing", raw[column])
+            raw[column] = raw[column].where(~marked, None)
+            markers[column] = marked
 
     for variable, var in study.variables.items():
         column = source_of.get(variable)
@@ -218,7 +226,8 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
             if spec.answers == "labels":
                 converted = mapping.map_labels(text, lookup, where=where, rows=rows)
             elif spec.answers == "codes":
-                converted = mapping.map_codes(text, set(inst.codes(item)), where=where, rows=rows)
+                recode = export_codes(spec.code_base, spec.code_maps, inst, item)
+                converted = mapping.map_codes(text, set(inst.codes(item)), where=where, rows=rows, recode=recode)
             else:
                 if column not in table.value_labels:
                     raise ColumnError(f"{where}: expected SPSS value labels for this column, found none; "
@@ -230,7 +239,8 @@ def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -
             answered |= ~converted.blank
             blanks[item] = (column, converted.blank)
         for item, (column, blank) in blanks.items():
-            findings.add(blank & answered, column, item, "missing_item", "flagged", None)
+            declared = markers.get(column, np.zeros(len(raw), bool))
+            findings.add(blank & answered & ~declared, column, item, "missing_item", "flagged", None)
         blank_items[inst_id] = blanks
 
     out["source"] = spec.id

@@ -65,18 +65,48 @@ def map_labels(text: pd.Series, lookup: dict[str, object], *, where: str, rows: 
     return Converted(values=codes, blank=blank, invalid=np.zeros(len(text), bool), trimmed=trimmed)
 
 
-def map_codes(text: pd.Series, valid: set, *, where: str, rows: pd.Series) -> Converted:
-    """Numeric codes: non-numbers raise; numbers outside ``valid`` are returned as invalid (missing)."""
+def map_codes(text: pd.Series, valid: set, *, where: str, rows: pd.Series,
+              recode: dict[int, int] | None = None) -> Converted:
+    """Numeric codes: non-numbers raise; numbers outside ``valid`` are returned as invalid (missing).
+
+    With ``recode`` (export code -> instrument code, from the input's ``code_base``/``code_maps``)
+    the export's codes are translated first; export codes it does not list are invalid.
+    """
     blank = text.isna().to_numpy()
     numbers = pd.to_numeric(text.str.strip(), errors="coerce")
     not_number = ~blank & numbers.isna().to_numpy()
     if not_number.any():
         found = pd.unique(text[not_number])[:3]
         raise ColumnError(f"{where}: expected numeric codes, found {list(found)} in {example_rows(rows[not_number])}; "
-                          "if this export holds text answers set `answers: labels` for the input")
-    invalid = ~blank & ~numbers.isin(list(valid)).to_numpy()
+                          "if this export holds text answers set `answers: labels` for the input, or list "
+                          "no-answer texts under its `missing_values`")
+    if recode is not None:
+        numbers = numbers.map({float(k): float(v) for k, v in recode.items()}).astype(float)
+        invalid = ~blank & numbers.isna().to_numpy()
+    else:
+        invalid = ~blank & ~numbers.isin(list(valid)).to_numpy()
     values = numbers.where(~invalid)
     return Converted(values=values, blank=blank, invalid=invalid, trimmed=np.zeros(len(text), bool))
+
+
+def missing_markers(text: pd.Series, markers: tuple[str, ...]) -> np.ndarray:
+    """Cells whose text is one of ``markers`` (compared as answer labels are: NFKC, no white space, casefold)."""
+    if not markers:
+        return np.zeros(len(text), bool)
+    folded = {normalise_label(m) for m in markers}
+    numbers = {n for n in map(_as_number, folded) if n is not None}
+    index, distinct = pd.factorize(text)
+    hit = np.array([normalise_label(value) in folded or (bool(numbers) and _as_number(normalise_label(value))
+                                                          in numbers) for value in distinct] + [False])
+    return hit[index]
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
 
 
 def map_value_labels(text: pd.Series, value_labels: dict[str, str], lookup: dict[str, object], *,

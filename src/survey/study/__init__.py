@@ -25,6 +25,7 @@ import yaml
 from survey.errors import ConfigError
 from survey.instruments import Instrument, load_instrument
 from survey.schema import validate_against_schema
+from survey.study.answer_codes import check_answer_codes, code_maps_of
 
 SCHEMA_FILE = Path(__file__).with_name("schema.yaml")
 
@@ -39,6 +40,9 @@ class InputSpec:
     wave: int | None = None
     encoding: str = "auto"
     sheet: str | int = 0
+    code_base: int | None = None           # None: not declared (the instrument's own codes, checked for a shift)
+    code_maps: dict[str, dict[int, int]] = field(default_factory=dict, hash=False)
+    missing_values: tuple[str, ...] = ()
 
 
 @dataclass
@@ -161,12 +165,16 @@ def load_study(path: str | Path) -> Study:
         file = (root / entry["file"]).resolve()
         inputs.append(InputSpec(id=entry["id"], path=file, format=_format_of(file, entry.get("format")),
                                 answers=entry["answers"], columns=dict(entry["columns"]), wave=entry.get("wave"),
-                                encoding=entry.get("encoding", "auto"), sheet=entry.get("sheet", 0)))
+                                encoding=entry.get("encoding", "auto"), sheet=entry.get("sheet", 0),
+                                code_base=entry.get("code_base"),
+                                code_maps=code_maps_of(entry, where=path),
+                                missing_values=tuple(str(v) for v in entry.get("missing_values", ()))))
     instruments = {i: load_instrument(i, search_dirs=(root,)) for i in spec["instruments"]}
     study = Study(
         id=spec["id"], root=root, config_file=path.resolve(), spec=spec, inputs=inputs, instruments=instruments
     )
     _check_references(study)
+    check_answer_codes(study)
     return study
 
 
