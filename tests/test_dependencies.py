@@ -116,7 +116,7 @@ def undeclared_imports() -> list[str]:
         for module, files in sorted(modules.items()):
             dists = distributions_of(module)
             if not dists:
-                problems.append(f"{part}: {module} (imported by {sorted(files)[0]}) is provided by no installed package")
+                problems.append(f"{part}: {module} (imported by {sorted(files)[0]}) comes from no installed package")
             elif not dists & allowed:
                 where = [g for g, names in groups.items() if dists & names]
                 problems.append(f"{part}: {module} (imported by {sorted(files)[0]}) comes from {sorted(dists)}, "

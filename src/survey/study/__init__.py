@@ -26,6 +26,7 @@ from survey.errors import ConfigError
 from survey.instruments import Instrument, load_instrument
 from survey.schema import validate_against_schema
 from survey.study.answer_codes import check_answer_codes, code_maps_of
+from survey.study.item_patterns import input_columns
 
 SCHEMA_FILE = Path(__file__).with_name("schema.yaml")
 
@@ -43,6 +44,7 @@ class InputSpec:
     code_base: int | None = None           # None: not declared (the instrument's own codes, checked for a shift)
     code_maps: dict[str, dict[int, int]] = field(default_factory=dict, hash=False)
     missing_values: tuple[str, ...] = ()
+    column_origin: dict[str, str] = field(default_factory=dict, hash=False, compare=False)  # header -> its pattern
 
 
 @dataclass
@@ -160,16 +162,18 @@ def load_study(path: str | Path) -> Study:
             raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     validate_against_schema(spec, SCHEMA_FILE, where=str(path))
     root = path.parent.resolve()
+    instruments = {i: load_instrument(i, search_dirs=(root,)) for i in spec["instruments"]}
     inputs = []
     for entry in spec["inputs"]:
         file = (root / entry["file"]).resolve()
+        columns, origin = input_columns(entry, instruments, where=str(path))
         inputs.append(InputSpec(id=entry["id"], path=file, format=_format_of(file, entry.get("format")),
-                                answers=entry["answers"], columns=dict(entry["columns"]), wave=entry.get("wave"),
+                                answers=entry["answers"], columns=columns, wave=entry.get("wave"),
                                 encoding=entry.get("encoding", "auto"), sheet=entry.get("sheet", 0),
                                 code_base=entry.get("code_base"),
                                 code_maps=code_maps_of(entry, where=path),
-                                missing_values=tuple(str(v) for v in entry.get("missing_values", ()))))
-    instruments = {i: load_instrument(i, search_dirs=(root,)) for i in spec["instruments"]}
+                                missing_values=tuple(str(v) for v in entry.get("missing_values", ())),
+                                column_origin=origin))
     study = Study(
         id=spec["id"], root=root, config_file=path.resolve(), spec=spec, inputs=inputs, instruments=instruments
     )
