@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from survey.cli import effects, estimation, intake, reports, scoring  # noqa: F401  (register their commands)
+from survey.cli import effects, estimation, init, intake, reports, scoring  # noqa: F401  (register their commands)
 from survey.cli.app import app
 from survey.errors import SurveyError
 
