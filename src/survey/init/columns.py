@@ -63,9 +63,9 @@ def _matches(entry: dict, text: str) -> bool:
 def recognise(column: ColumnProfile) -> Recognised:
     """What a non-item column is, from its header (then its content for identifiers)."""
     table = known()
-    text = column.header.stem if column.header.number is not None else column.name
+    text = column.header.stem if column.header.number is not None else column.header.text
     for entry in table["platform"]:
-        if _matches(entry, column.name):
+        if _matches(entry, column.name) or _matches(entry, column.header.text):
             if "skip" in entry:
                 return Recognised(column, "skip", notes=[entry["skip"]])
             return Recognised(column, "platform", entry["variable"], dict(entry["spec"]))
@@ -137,7 +137,7 @@ def cluster_hint(column: ColumnProfile, rows: int) -> str | None:
     """A hint when a column could be a cluster (PSU) code: repeated values, neither few nor unique."""
     if column.n == 0 or column.distinct < 2:
         return None
-    if 5 <= column.distinct <= max(5, rows // 8):
+    if 10 <= column.distinct <= max(10, rows // 8):
         each = column.n // column.distinct
         text = column.header.stem
         if column.numeric and any(word in text for word in ("数", "总数", "规模", "人口")):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,7 @@ from survey.init.columns import Recognised, cluster_hint, recognise
 from survey.init.items import ItemMatch, header_pattern, match_instruments
 from survey.init.profile import MISSING_MARKS, ColumnProfile, profile_table
 from survey.init.yamltext import entry as _entry
+from survey.instruments import normalise_label
 from survey.intake.readers import read_table
 
 
@@ -85,6 +87,19 @@ class StudyDraft:
             lines.append("  personal identifiers: " + ", ".join(
                 f"{name} ({action if decided else 'TODO'})" for name, (action, decided, _) in self.pii.items()))
         return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def _answer_labels() -> frozenset[str]:
+    """Every answer label of the instrument library, normalised."""
+    from survey.instruments import available_instruments, load_instrument
+
+    labels: set[str] = set()
+    for instrument_id in available_instruments():
+        instrument = load_instrument(instrument_id)
+        for item in instrument.item_ids:
+            labels |= set(instrument.label_map(item))
+    return frozenset(labels)
 
 
 def input_id(path: Path) -> str:
@@ -170,6 +185,9 @@ def _column_line(r: Recognised, input_id_: str, seen: set[str], rows: int) -> Co
     if r.kind == "free_text":
         return Column(column.name, comment="not mapped: free text (it may hold typed phone or ID numbers); "
                                            "map it only if you need it")
+    if column.labels and sum(normalise_label(v) in _answer_labels() for v in column.labels) * 2 >= len(column.labels):
+        return Column(column.name, comment="not mapped: its answers are an instrument's labels, but no instrument's "
+                                           "items matched here: map them under columns")
     hint = cluster_hint(column, rows)
     if hint:
         example = "stratum_psus" if "FPC" in hint else "community"

@@ -80,9 +80,9 @@ def _by_name(columns: list[ColumnProfile], instrument: Instrument) -> tuple[dict
         patterns = [_numbered_pattern(t) for t in _tokens(instrument)]
         numbered = {}
         for column in columns:
-            text = unicodedata.normalize("NFKC", column.name).casefold().strip()
-            for pattern in patterns:
-                match = pattern.match(text)
+            for text in dict.fromkeys((column.name, column.header.text)):  # the name, then an SPSS label
+                text = unicodedata.normalize("NFKC", text).casefold().strip()
+                match = next((m for p in patterns if (m := p.match(text))), None)
                 if match and 1 <= int(match.group(1)) <= len(ids):
                     numbered.setdefault(instrument.item_ids[int(match.group(1)) - 1], column.name)
                     break

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from survey.init.headers import Header, parse_header
+from survey.instruments import normalise_label
 from survey.intake.readers import RawTable
 
 #: cell texts platforms write for "no answer", in the order a draft lists them
@@ -28,7 +29,7 @@ MAX_LABELS = 15
 
 @dataclass
 class ColumnProfile:
-    header: Header
+    header: Header                            # parsed from the column's label (SPSS) or else its name
     position: int
     n: int                                    # non-blank cells, marks excluded
     marks: tuple[str, ...]                    # no-answer marks found in the column
@@ -40,10 +41,11 @@ class ColumnProfile:
     labels: tuple[str, ...] = ()              # distinct texts of a text column with few values
     identifier: str | None = None             # 'phone' or 'id_number' when most cells look like one
     value_labels: dict[str, str] = field(default_factory=dict)
+    column: str = ""                          # the column's name in the file
 
     @property
     def name(self) -> str:
-        return self.header.text
+        return self.column or self.header.text
 
     @property
     def codes(self) -> bool:
@@ -61,8 +63,10 @@ def _identifier(text: pd.Series) -> str | None:
     return None
 
 
-def profile_column(header: str, position: int, cells: pd.Series, value_labels: dict | None = None) -> ColumnProfile:
-    """Profile one column of text cells (None where empty), as the readers return them."""
+def profile_column(header: str, position: int, cells: pd.Series, value_labels: dict | None = None,
+                   label: str | None = None) -> ColumnProfile:
+    """Profile one column of text cells (None where empty), as the readers return them; ``label`` is an
+    SPSS variable label, read in place of the header where the file has one."""
     present = cells.dropna().astype(str)
     stripped = present.str.strip()
     marked = stripped.isin(MISSING_MARKS)
@@ -74,8 +78,11 @@ def profile_column(header: str, position: int, cells: pd.Series, value_labels: d
         # "-3" in a text column is an answer, not a mark
         marks = tuple(m for m in marks if m not in _NUMERIC_MARKS)
         values = stripped[~stripped.isin(marks) & (stripped != "")]
-    out = ColumnProfile(header=parse_header(header), position=position, n=int(len(values)), marks=marks,
-                        numeric=numeric, distinct=int(values.nunique()), value_labels=dict(value_labels or {}))
+    # distinct answers as intake reads them: white space and full-width forms do not make a new one
+    distinct = values.nunique() if numeric else pd.Series(pd.unique(values)).map(normalise_label).nunique()
+    out = ColumnProfile(header=parse_header(label or header), position=position, n=int(len(values)), marks=marks,
+                        numeric=numeric, distinct=int(distinct), value_labels=dict(value_labels or {}),
+                        column=header)
     out.identifier = _identifier(values)
     if numeric:
         out.minimum, out.maximum = float(numbers.min()), float(numbers.max())
@@ -90,5 +97,6 @@ def profile_column(header: str, position: int, cells: pd.Series, value_labels: d
 
 def profile_table(table: RawTable) -> list[ColumnProfile]:
     """One profile per column, in the file's order."""
-    return [profile_column(name, i, table.data[name], table.value_labels.get(name))
+    return [profile_column(name, i, table.data[name], table.value_labels.get(name),
+                           (table.variable_labels.get(name) or "").strip() or None)
             for i, name in enumerate(table.data.columns)]
