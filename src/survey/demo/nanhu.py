@@ -205,7 +205,7 @@ def write_export(sample: pd.DataFrame, params: dict, questionnaire: dict, instru
     }
     pool = np.array(questionnaire["comments"], dtype=object)
     typed = rng.random(n) < params["export"]["comment_share"]
-    answers["comments"] = np.where(typed, pool[rng.integers(0, pool.size, n)], None)
+    answers["comments"] = pd.Series(pool[rng.integers(0, pool.size, n)]).where(typed, None).to_numpy()
     item_cols, header_of = [], {}
     number_of_question = 0
     for question in questionnaire["questions"]:

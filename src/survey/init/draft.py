@@ -176,7 +176,7 @@ def _column_line(r: Recognised, input_id_: str, seen: set[str], rows: int) -> Co
     if r.kind == "skip":
         return Column(column.name, comment=f"not mapped: {r.notes[0]}")
     if r.kind in ("platform", "variable", "weight", "pii"):
-        name = r.variable
+        name = r.variable or "column"
         while name in seen:
             name += "_2"
         seen.add(name)
@@ -211,16 +211,22 @@ def draft_study(files: list[str | Path], out: str | Path, *, study_id: str | Non
     if not re.match(r"^[a-z][a-z0-9_-]*$", study_id or ""):
         raise ConfigError(f"survey init: cannot make a study id from the folder {out.parent.name!r}; give --id")
     used: set[str] = set()
-    inputs, variables, notes, todos, pii = [], {}, {}, {}, {}
+    inputs: list[InputDraft] = []
+    variables: dict[str, dict] = {}
+    notes: dict[str, list[str]] = {}
+    todos: dict[str, str] = {}
+    pii: dict[str, tuple[str, bool, str]] = {}
     for file in files:
-        draft, recognised = _draft_input(Path(file), out.parent, instruments, used)
-        inputs.append(draft)
+        spec, recognised = _draft_input(Path(file), out.parent, instruments, used)
+        inputs.append(spec)
         for r in recognised:
+            if r.variable is None:
+                continue
             if r.kind == "pii":
-                pii.setdefault(r.variable, (r.action, r.decided, r.column.name))
+                pii.setdefault(r.variable, (r.action or "drop", r.decided, r.column.name))
                 continue
             if r.variable not in variables:
-                variables[r.variable] = r.spec
+                variables[r.variable] = r.spec or {"type": "text"}
                 notes[r.variable] = list(r.notes)
                 if not r.decided:
                     todos[r.variable] = "; ".join(r.notes)

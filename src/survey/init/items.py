@@ -78,7 +78,7 @@ def _by_name(columns: list[ColumnProfile], instrument: Instrument) -> tuple[dict
     method = "item ids"
     if len(found) < len(ids) and _simple_ids(instrument):
         patterns = [_numbered_pattern(t) for t in _tokens(instrument)]
-        numbered = {}
+        numbered: dict[str, str] = {}
         for column in columns:
             for text in dict.fromkeys((column.name, column.header.text)):  # the name, then an SPSS label
                 text = unicodedata.normalize("NFKC", text).casefold().strip()
@@ -173,13 +173,13 @@ def match_instruments(columns: list[ColumnProfile], instruments: list[str] | Non
         taken |= set(headers.values())
     # then question texts: the best-supported instrument first, again on what is left
     while True:
-        candidates = []
+        candidates: list[tuple[Instrument, dict[str, str], float, dict]] = []
         for inst in library:
             if any(m.instrument.id == inst.id for m in matches):
                 continue
-            found = _by_text([c for c in columns if c.name not in taken], inst)
-            if found:
-                candidates.append((inst, *found))
+            text_match = _by_text([c for c in columns if c.name not in taken], inst)
+            if text_match:
+                candidates.append((inst, *text_match))
         if not candidates:
             break
         inst, headers, score, fit = max(candidates, key=lambda x: x[2] * len(x[1]))

@@ -132,7 +132,7 @@ def _variables(out: _Lines, draft: StudyDraft) -> None:
 def _design(out: _Lines, draft: StudyDraft) -> None:
     names = set(draft.variables)
     strata = [v for v in ("district", "urban_rural") if v in names]
-    clusters = [v for v in ("street", "community") if v in names]
+    clusters: list[str] = [v for v in ("street", "community") if v in names]
     clusters += [c.header for spec in draft.inputs for c in spec.columns if c.todo and "cluster" in c.comment]
     weights = [v for v, s in draft.variables.items() if s.get("type") == "number" and v.startswith("weight")]
     out.add("design:")

@@ -75,7 +75,8 @@ def input_columns(entry: dict, instruments: dict[str, Instrument], *,
     if not explicit and not patterns:
         raise ConfigError(f"{where}: {key}: expected `columns` (header: variable), `items` (instrument: header "
                           "pattern) or both, found neither")
-    columns, origin = dict(explicit), {}
+    columns: dict[str, str] = dict(explicit)
+    origin: dict[str, str] = {}
     taken = set(explicit.values())
     for instrument_id, pattern in patterns.items():
         at = f"{where}: {key}.items.{instrument_id}"
