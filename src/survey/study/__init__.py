@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from survey.errors import ConfigError
 from survey.instruments import Instrument, load_instrument
 from survey.schema import validate_against_schema
 from survey.study.answer_codes import check_answer_codes, code_maps_of
+from survey.study.consistency import check_consistency, check_derived
+from survey.study.districts import read_districts
 from survey.study.item_patterns import input_columns
+from survey.study.yaml_loader import load_yaml_file
 
 SCHEMA_FILE = Path(__file__).with_name("schema.yaml")
 
@@ -57,6 +59,7 @@ class Study:
     spec: dict[str, Any] = field(repr=False)
     inputs: list[InputSpec] = field(default_factory=list)
     instruments: dict[str, Instrument] = field(default_factory=dict, repr=False)
+    _districts: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def processed_dir(self) -> Path:
@@ -97,7 +100,12 @@ class Study:
         """The district table (code, number, name_zh, name_en, ...)."""
         if "districts" not in self.spec:
             raise ConfigError(f"{self.config_file}: districts: expected a CSV file name, found none")
-        return pd.read_csv(self.path(self.spec["districts"]), dtype={"code": str})
+        path = self.path(self.spec["districts"])
+        stat = path.stat() if path.is_file() else None
+        stamp = (path, stat.st_mtime_ns, stat.st_size) if stat else None
+        if stamp is None or self._districts is None or self._districts[0] != stamp:
+            self._districts = (stamp, read_districts(path))
+        return self._districts[1].copy()
 
     def level_labels(self, column: str, lang: str = "en") -> dict:
         """Code -> display label of a categorical variable (first label in ``lang``: en or zh-CN/zh)."""
@@ -153,19 +161,15 @@ def load_study(path: str | Path) -> Study:
         path = path / "study.yaml"
     if not path.is_file():
         raise ConfigError(f"{path}: study configuration not found")
-    with path.open(encoding="utf-8") as handle:
-        try:
-            spec = yaml.safe_load(handle)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark else ""
-            raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    spec = load_yaml_file(path)
     validate_against_schema(spec, SCHEMA_FILE, where=str(path))
     root = path.parent.resolve()
+    files = {entry["id"]: (root / entry["file"]).resolve() for entry in spec["inputs"]}
+    check_consistency(spec, where=path, files=files)
     instruments = {i: load_instrument(i, search_dirs=(root,)) for i in spec["instruments"]}
     inputs = []
     for entry in spec["inputs"]:
-        file = (root / entry["file"]).resolve()
+        file = files[entry["id"]]
         columns, origin = input_columns(entry, instruments, where=str(path))
         inputs.append(InputSpec(id=entry["id"], path=file, format=_format_of(file, entry.get("format")),
                                 answers=entry["answers"], columns=columns, wave=entry.get("wave"),
@@ -178,7 +182,10 @@ def load_study(path: str | Path) -> Study:
         id=spec["id"], root=root, config_file=path.resolve(), spec=spec, inputs=inputs, instruments=instruments
     )
     _check_references(study)
+    check_derived(spec, where=path, known=set(study.variables) | set(study.pii))
     check_answer_codes(study)
+    if "districts" in spec:
+        study.districts()  # read and checked once here, so a bad table stops every step at the start
     return study
 
 
