@@ -74,7 +74,9 @@ def test_validation_finds_exactly_the_planted_problems(study_dir, pipeline):
     found = report.groupby("issue").size().to_dict()
     assert found == {"duplicate_submission": planted["duplicates"], "age_out_of_range": planted["impossible_ages"],
                      "missing_item": planted["blank_items"],
-                     "missing_value_marker": planted["skipped_items"] + planted["minus3_items"]}
+                     "missing_value_marker": planted["skipped_items"] + planted["minus3_items"],
+                     "identifier_in_text": planted["phone_in_comments"] + planted["id_in_comments"]}
+    assert set(report.loc[report["issue"] == "identifier_in_text", "action"]) == {"masked"}
     manifest = json.loads((study_dir / "processed" / "manifest.json").read_text(encoding="utf-8"))
     total = next(c for c in manifest["counts"] if c["input"] == "total")
     assert total["rows_in"] == planted["rows_in_export"] == total["rows_kept"] + total["rows_rejected"]
@@ -91,6 +93,8 @@ def test_no_identifier_reaches_the_processed_data(study_dir, pipeline):
     assert "phone" not in scored and "ip" not in scored and "phone_key" in scored
     cells = set(scored.astype(str).to_numpy().ravel())
     assert not phones & cells
+    typed = scored["comments"].dropna()
+    assert typed.str.contains(r"\*{4}").sum() == 5 and not typed.str.contains(r"1[3-9]\d{9}|\d{17}[\dXx]").any()
 
 
 def test_estimated_prevalences_cover_the_truth(study_dir, pipeline):

@@ -84,7 +84,8 @@ def recognise(column: ColumnProfile) -> Recognised:
             spec = dict(entry["spec"]) if "spec" in entry else _unit_spec(column)
             return _check_levels(Recognised(column, "variable", entry["variable"], spec))
     if not column.numeric and column.distinct > 15 and any(w in text for w in table["free_text"]):
-        return Recognised(column, "free_text", decided=False)
+        return Recognised(column, "free_text", "comments", {"type": "text"},
+                          notes=["free text: intake masks phone and ID numbers typed into it (pii.free_text)"])
     return Recognised(column, "unknown", decided=False)
 
 

@@ -168,23 +168,20 @@ def _draft_input(path: Path, out_dir: Path, instruments: list[str] | None, used:
                        columns=columns, items=patterns, matches=matches, code_base=code_base,
                        code_base_note=why if code_base == 1 else "", code_base_todo=why if code_base is None else "",
                        missing_values=marks, years=_years(table.data, recognised), rows=len(table.data))
-    return draft, [r for r in recognised if r.kind in ("platform", "variable", "weight", "pii")]
+    return draft, [r for r in recognised if r.kind in ("platform", "variable", "weight", "pii", "free_text")]
 
 
 def _column_line(r: Recognised, input_id_: str, seen: set[str], rows: int) -> Column:
     column = r.column
     if r.kind == "skip":
         return Column(column.name, comment=f"not mapped: {r.notes[0]}")
-    if r.kind in ("platform", "variable", "weight", "pii"):
+    if r.kind in ("platform", "variable", "weight", "pii", "free_text"):
         name = r.variable or "column"
         while name in seen:
             name += "_2"
         seen.add(name)
         r.variable = name
-        return Column(column.name, name)
-    if r.kind == "free_text":
-        return Column(column.name, comment="not mapped: free text (it may hold typed phone or ID numbers); "
-                                           "map it only if you need it")
+        return Column(column.name, name, "; ".join(r.notes) if r.kind == "free_text" else "")
     if column.labels and sum(normalise_label(v) in _answer_labels() for v in column.labels) * 2 >= len(column.labels):
         return Column(column.name, comment="not mapped: its answers are an instrument's labels, but no instrument's "
                                            "items matched here: map them under columns")
