@@ -14,7 +14,7 @@ import sys
 
 import typer
 
-from survey.cli import demo, effects, estimation, intake, reports, scoring  # noqa: F401  (register their commands)
+from survey.cli import demo, effects, estimation, init, intake, reports, scoring  # noqa: F401  (register their commands)
 from survey.cli.app import app
 from survey.errors import SurveyError
 from survey.masking import mask_text

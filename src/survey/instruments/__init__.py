@@ -57,6 +57,7 @@ class Item:
     responses: str
     part: str | None = None
     key: str | None = None
+    about_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,13 @@ def _build(spec: dict[str, Any], path: Path | None) -> Instrument:
                 f"{where}: items[{entry['id']}].responses: expected one of {sorted(sets)}, found {responses!r}"
             )
         items.append(Item(id=entry["id"], about=entry["about"], responses=responses,
-                          part=entry.get("part"), key=entry.get("key")))
+                          part=entry.get("part"), key=entry.get("key"), about_zh=entry.get("about_zh")))
     ids = [item.id for item in items]
+    described = [item.id for item in items if item.about_zh]
+    if described and len(described) < len(items):
+        lacking = [item.id for item in items if not item.about_zh]
+        raise ConfigError(f"{where}: items: expected `about_zh` on every item or none, "
+                          f"found it missing on {lacking[:3]}")
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise ConfigError(f"{where}: items: expected unique ids, found {duplicated} more than once")

@@ -74,7 +74,9 @@ def read_input(spec: InputSpec) -> RawTable:
     missing = [c for c in spec.columns if c not in table.data.columns]
     if missing:
         found = ", ".join(list(table.data.columns)[:8])
-        raise ColumnError(f"{spec.path}: column {missing[0]!r} (mapped to {spec.columns[missing[0]]!r}) not found"
+        origin = spec.column_origin.get(missing[0])
+        raise ColumnError(f"{spec.path}: column {missing[0]!r} (mapped to {spec.columns[missing[0]]!r}"
+                          + (f" by {origin}" if origin else "") + ") not found"
                           + (f" (+{len(missing) - 1} more missing)" if len(missing) > 1 else "")
                           + f"; the file has: {found}, ...")
     doubled = [h for h in spec.columns if h in table.duplicate_headers]

@@ -35,6 +35,7 @@ from survey.study.capabilities import Capability, capabilities
 from survey.study.config_errors import describe, first_error
 from survey.study.consistency import check_consistency, check_derived
 from survey.study.districts import read_districts
+from survey.study.item_patterns import input_columns
 from survey.study.model import Indicator, Input, StudyConfig, Variable
 from survey.study.paths import StudyPaths
 from survey.study.yaml_loader import load_yaml_file
@@ -50,6 +51,8 @@ class InputSpec:
     path: Path
     format: str
     code_maps: Mapping[str, Mapping[int, int]]  # ``code_maps`` with whole-number export codes
+    columns: Mapping[str, str]                  # header -> variable: ``columns`` and the expanded ``items``
+    column_origin: Mapping[str, str]            # header -> the item pattern it came from
 
     @property
     def id(self) -> str:
@@ -58,10 +61,6 @@ class InputSpec:
     @property
     def answers(self) -> str:
         return self.config.answers
-
-    @property
-    def columns(self) -> dict[str, str]:
-        return self.config.columns
 
     @property
     def wave(self) -> int | None:
@@ -258,11 +257,15 @@ def load_study(path: str | Path) -> Study:
     root = path.parent.resolve()
     files = {entry.id: (root / entry.file).resolve() for entry in config.inputs}
     check_consistency(config, where=path, files=files)
-    inputs = tuple(InputSpec(config=entry, path=files[entry.id], format=_format_of(files[entry.id], entry.format),
-                             code_maps=code_maps_of(entry.id, entry.code_maps, where=path))
-                   for entry in config.inputs)
     instruments = {i: load_instrument(i, search_dirs=(root,)) for i in config.instruments}
-    study = Study(config=config, root=root, config_file=path.resolve(), inputs=inputs, instruments=instruments)
+    inputs = []
+    for entry in config.inputs:
+        columns, origin = input_columns(entry, instruments, where=str(path))
+        inputs.append(InputSpec(config=entry, path=files[entry.id], format=_format_of(files[entry.id], entry.format),
+                                code_maps=code_maps_of(entry.id, entry.code_maps, where=path), columns=columns,
+                                column_origin=origin))
+    study = Study(config=config, root=root, config_file=path.resolve(), inputs=tuple(inputs),
+                  instruments=instruments)
     _check_references(study)
     check_derived(config, where=path, known=set(study.variables) | set(study.pii))
     check_answer_codes(study)

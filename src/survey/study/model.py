@@ -105,6 +105,8 @@ class Input(Model):
     wave: int | None = None
     answers: Literal["labels", "codes", "value_labels"]
     columns: dict[str, Name] = Field(default_factory=dict, description="header -> variable or item")
+    items: dict[str, str] = Field(default_factory=dict, description="instrument -> header pattern such as "
+                                  "\"PHQ-9第{n}题\", expanded over the instrument's items; `columns` wins")
     code_base: Literal[0, 1] | None = Field(
         None, description="how an `answers: codes` export numbers each item's options: 0 the instrument's own "
         "codes; 1 options numbered 1..n in the order the instrument lists them (online platforms' numbered "
