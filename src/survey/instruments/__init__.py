@@ -27,7 +27,7 @@ import yaml
 
 from survey.errors import ConfigError
 from survey.paths import INSTRUMENTS_DIR
-from survey.schema import validate_against_schema
+from survey.schema import FastSafeLoader, validate_against_schema
 
 SCHEMA_FILE = INSTRUMENTS_DIR / "schema.yaml"
 
@@ -176,7 +176,7 @@ def read_instrument_file(path: Path) -> Instrument:
 @lru_cache(maxsize=256)
 def _read_cached(path: Path, mtime_ns: int, size: int) -> Instrument:
     with path.open(encoding="utf-8") as handle:
-        spec = yaml.safe_load(handle)
+        spec = yaml.load(handle, Loader=FastSafeLoader)  # noqa: S506 (a safe loader)
     validate_against_schema(spec, SCHEMA_FILE, where=str(path))
     return _build(spec, path)
 

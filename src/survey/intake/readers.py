@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+import datetime
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,19 +149,55 @@ def read_csv(path: Path, encoding: str = "auto") -> RawTable:
 
 
 def read_xlsx(path: Path, sheet: str | int = 0) -> RawTable:
+    """An .xlsx sheet read with calamine, every cell as text the way the CSV reader gives it.
+
+    Cells are converted once, column by column (whole-number floats lose their '.0', dates are
+    written ``YYYY-MM-DD HH:MM:SS``), rather than through pandas' per-cell Excel conversion.
+    """
+    from python_calamine import CalamineWorkbook
+
     _read_bytes(path, probe=True)
     try:
-        grid = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, na_filter=False, engine="calamine")
-    except ValueError as exc:
-        if "not found" in str(exc).lower() or "worksheet" in str(exc).lower():
-            raise InputFileError(f"{path}: sheet {sheet!r} not found; set `sheet:` for this input in "
-                                 "study.yaml to a sheet name or number") from None
-        raise _not_excel(path, exc) from None
+        book = CalamineWorkbook.from_path(str(path))
+        names = book.sheet_names
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise _sheet_not_found(path, sheet)
+            table = book.get_sheet_by_index(sheet)
+        else:
+            if sheet not in names:
+                raise _sheet_not_found(path, sheet)
+            table = book.get_sheet_by_name(sheet)
+        rows = table.to_python(skip_empty_area=False)
+    except InputFileError:
+        raise
     except Exception as exc:  # calamine raises its own error types for damaged or renamed files
         raise _not_excel(path, exc) from None
-    frame, duplicates = _with_header(path, grid.astype(object))
+    width = max((len(row) for row in rows), default=0)
+    grid = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
+    frame, duplicates = _with_header(path, grid)
     _no_rows(path, frame)
-    return RawTable(path=path, data=_as_text(frame), duplicate_headers=duplicates)
+    text = {column: frame[column].map(_cell_text) for column in frame.columns}
+    return RawTable(path=path, data=pd.DataFrame(text, index=frame.index, dtype=object),
+                    duplicate_headers=duplicates)
+
+
+def _sheet_not_found(path: Path, sheet) -> InputFileError:
+    return InputFileError(f"{path}: sheet {sheet!r} not found; set `sheet:` for this input in "
+                          "study.yaml to a sheet name or number")
+
+
+def _cell_text(value) -> str | None:
+    """One Excel cell as text: None when empty; whole-number floats without '.0'; dates as pandas writes them."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return _code_text(value)
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta) and not isinstance(value, bool):
+        return str(pd.Timestamp(value)) if isinstance(value, datetime.date) else str(value)
+    return str(value)
 
 
 def _not_excel(path: Path, exc: Exception) -> InputFileError:

@@ -46,7 +46,7 @@ def labels(lang: str) -> dict:
     """All wording of one language (the parsed ``labels_<lang>.yaml``)."""
     path = LABEL_DIR / f"labels_{check_language(lang)}.yaml"
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
 def lookup(key: str, lang: str):

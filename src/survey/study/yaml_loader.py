@@ -20,14 +20,17 @@ from typing import Any
 import yaml
 
 from survey.errors import ConfigError
+from survey.schema import FastSafeLoader
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
     """A mapping that names the same key twice (raised while the document is read)."""
 
 
-class UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings refuse a key that is already present."""
+
+
+class UniqueKeyLoader(FastSafeLoader):
+    """A safe loader whose mappings refuse a key that is already present."""
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
