@@ -21,10 +21,14 @@ import numpy as np
 import pandas as pd
 
 TRUTH_FILE = "truth.json"
-#: Planted problem in truth.json -> the validation finding that reports it.
+#: Planted problem(s) in a truth file -> the validation finding that reports them. The demo plants
+#: the first five; the nanhu example names its problems after what it plants (blank items, skipped
+#: and -3 answers, numbers typed into the comments).
 PLANTED_ISSUES = {"duplicates": "duplicate_submission", "impossible_ages": "age_out_of_range",
                   "missing_items": "missing_item", "whitespace_labels": "whitespace_trimmed",
                   "out_of_range_codes": "code_out_of_range"}
+PLANTED_SUMS = {("blank_items",): "missing_item", ("skipped_items", "minus3_items"): "missing_value_marker",
+                ("phone_in_comments", "id_in_comments"): "identifier_in_text"}
 #: Indicator id -> key of the true prevalence in truth.json (the demo's indicators).
 PREVALENCE_KEYS = {
     "literacy": "literacy_adequate",
@@ -50,10 +54,13 @@ def read_truth(study) -> dict | None:
 
 def planted_vs_found(result, truth: dict) -> list[tuple[str, int, int]]:
     """(problem, planted per the truth file, found by validation) for each planted problem."""
-    planted = truth["planted"]["total"]
+    planted = truth["planted"].get("total", truth["planted"])
     found = result.issue_counts()
-    return [(name, int(planted.get(name, 0)), int(found.get(issue, 0))) for name, issue in PLANTED_ISSUES.items()
-            if name in planted]
+    rows = [(name, int(planted[name]), int(found.get(issue, 0))) for name, issue in PLANTED_ISSUES.items()
+            if name in planted and not (name == "missing_items" and "blank_items" in planted)]
+    rows += [(" + ".join(keys), sum(int(planted[k]) for k in keys), int(found.get(issue, 0)))
+             for keys, issue in PLANTED_SUMS.items() if all(k in planted for k in keys)]
+    return rows
 
 
 def prevalence_coverage(table: pd.DataFrame, truth: dict, keys: dict[str, str] = PREVALENCE_KEYS) -> pd.DataFrame:
@@ -61,7 +68,7 @@ def prevalence_coverage(table: pd.DataFrame, truth: dict, keys: dict[str, str] =
     values = truth.get("prevalence", {})
     true = []
     for row in table[["wave", "district", "indicator"]].itertuples(index=False):
-        key = keys.get(row.indicator)
+        key = keys.get(row.indicator, row.indicator)
         value = values.get(str(row.wave), {}).get(row.district, {}).get(key) if key else None
         true.append(np.nan if value is None else float(value))
     out = table.assign(truth=true)
