@@ -30,6 +30,10 @@ class KeyFileError(SurveyError):
     """The pseudonymisation key is missing or does not match earlier outputs."""
 
 
+class ArgumentError(SurveyError, TypeError):
+    """A function of the Python API was given the wrong kind of object (e.g. a file name for a design)."""
+
+
 def example_rows(rows: Iterable, limit: int = 5) -> str:
     """Format a few row labels for an error message: ``rows 3, 17, 52 (+12 more)``."""
     rows = list(rows)

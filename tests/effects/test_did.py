@@ -47,7 +47,7 @@ def test_linear_did_matches_statsmodels_and_svyglm(simulated, design):
     assert table.loc["cr1", "estimate"] == pytest.approx(wls.params.iloc[1], rel=1e-10)
     assert table.loc["cr1", "se"] == pytest.approx(wls.bse.iloc[1], rel=1e-8)
     assert table.loc["cr1", "df"] == 7
-    fit = svyglm("y ~ treated + C(district) + C(wave)", design)
+    fit = svyglm(design, "y ~ treated + C(district) + C(wave)")
     assert table.loc["design", "se"] == pytest.approx(np.sqrt(fit.cov.loc["treated", "treated"]), rel=1e-12)
     assert table.loc["wcr_rademacher", "draws"] == 256 and table.loc["wcr_webb", "draws"] == 999
     for method in table.index:
@@ -80,7 +80,7 @@ def test_logit_did_odds_ratio_cr1_and_marginal_effect(simulated, design):
 
 def test_ame_of_a_saturated_logit_is_the_domain_difference(simulated, design):
     """AME of treated in y ~ treated = p_treated - p_control, with the estimation package's SE."""
-    fit = svyglm("y01 ~ treated", design, "binomial")
+    fit = svyglm(design, "y01 ~ treated", family="binomial")
     frame = fit.extra["frame"]
     from survey.effects.design_variance import design_covariance, design_units
     from survey.effects.glm import score_parts
@@ -91,7 +91,7 @@ def test_ame_of_a_saturated_logit_is_the_domain_difference(simulated, design):
     full = np.zeros(len(simulated))
     full[frame.rows] = influence
     se = np.sqrt(design_covariance(design_units(design), full)[0, 0])
-    reference = domain_difference(design, "y01", "treated", 1, 0, stat="mean").to_frame().iloc[0]
+    reference = domain_difference(design, "y01", by="treated", first=1, second=0, stat="mean").to_frame().iloc[0]
     assert ame == pytest.approx(reference["estimate"], rel=1e-10)
     assert se == pytest.approx(reference["se"], rel=1e-8)
 
@@ -119,7 +119,8 @@ def test_event_study_recovers_a_late_effect_and_flat_pretrends():
 
 def test_mixed_model_did():
     data = simulate_did(seed=5, effect=0.4, n_per_cell=150)
-    result = did_mixed(data, "y", treated="treated", group="pilot", unit="district", time="wave", psu="psu",
+    design = Design(data, weight="weight", strata="stratum", psu="psu", nest=True)
+    result = did_mixed(design, "y", treated="treated", group="pilot", unit="district", time="wave", psu="psu",
                        covariates=["x"])
     row = result.to_frame().iloc[0]
     assert row["model"] == "did_mixed" and row["method"] == "mixed"
@@ -153,27 +154,27 @@ def test_did_errors_are_one_line(simulated, design):
 
 def test_svyglm_errors_are_one_line(simulated, design):
     with pytest.raises(ConfigError, match="family"):
-        svyglm("y ~ x", design, "gamma")
+        svyglm(design, "y ~ x", family="gamma")
     with pytest.raises(ColumnError, match="expected 0/1"):
-        svyglm("y ~ x", design, "binomial")
+        svyglm(design, "y ~ x", family="binomial")
     with pytest.raises(ColumnError, match="'missing'"):
-        svyglm("missing ~ x", design)
+        svyglm(design, "missing ~ x")
     with pytest.raises(ConfigError, match="formula"):
-        svyglm("y + x", design)
+        svyglm(design, "y + x")
     with pytest.raises(ColumnError, match="subset"):
-        svyglm("y ~ x", design, subset=np.where(simulated["pilot"] == 1, True, None))
+        svyglm(design, "y ~ x", subset=np.where(simulated["pilot"] == 1, True, None))
     calibrated = dataclasses.replace(design, calibration=("a calibration step",))
     with pytest.raises(ConfigError, match="calibrated|post-stratified"):
-        svyglm("y ~ x", calibrated)
+        svyglm(calibrated, "y ~ x")
 
 
 def test_svyglm_keeps_rows_with_missing_values_in_the_design(simulated):
     data = simulated.copy()
     data.loc[data.index[:40], "y"] = np.nan
     d = Design(data, weight="weight", strata="stratum", psu="psu", nest=True)
-    fit = svyglm("y ~ x", d)
+    fit = svyglm(d, "y ~ x")
     assert fit.n == len(data) - 40
     zero = data.assign(weight=np.where(data["y"].isna(), 0.0, data["weight"]), y=data["y"].fillna(0))
-    same = svyglm("y ~ x", Design(zero, weight="weight", strata="stratum", psu="psu", nest=True))
+    same = svyglm(Design(zero, weight="weight", strata="stratum", psu="psu", nest=True), "y ~ x")
     np.testing.assert_allclose(fit.cov.to_numpy(), same.cov.to_numpy(), rtol=1e-10)
     assert fit.df == same.df

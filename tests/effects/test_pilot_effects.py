@@ -14,12 +14,12 @@ from survey.effects.study import COLUMNS, did_data, pilot_effects
 MIXED_CALLS = []
 
 
-def _stub_mixed(data, outcome, **options):
+def _stub_mixed(design, outcome, **options):
     """Stands in for did_mixed (several seconds per outcome on the demo; tested on synthetic data)."""
     MIXED_CALLS.append((outcome, options["unit"], options["psu"], tuple(options["covariates"])))
     return EffectResult(table=pd.DataFrame([{
         "outcome": outcome, "model": "did_mixed", "method": "mixed", "term": "treated", "estimate": 0.0,
-        "se": 1.0, "ci_low": -2.0, "ci_high": 2.0, "p_value": 1.0, "df": np.inf, "n": len(data),
+        "se": 1.0, "ci_low": -2.0, "ci_high": 2.0, "p_value": 1.0, "df": np.inf, "n": len(design.data),
         "n_clusters": 8, "note": "stub"}]), description="stub")
 
 

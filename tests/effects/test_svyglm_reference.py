@@ -88,7 +88,7 @@ def test_svyglm_matches_r(case):
     if case.endswith("_subset_E"):
         subset = (data["stype"] == "E").to_numpy()
     design = Design(data, **settings)
-    fit = svyglm(_python_formula(expected["formula"].iloc[0]), design, FAMILIES[expected["family"].iloc[0]],
+    fit = svyglm(design, _python_formula(expected["formula"].iloc[0]), family=FAMILIES[expected["family"].iloc[0]],
                  subset=subset)
     table = fit.to_frame()
     assert len(table) == len(expected), list(table["term"])

@@ -45,15 +45,14 @@ def test_missing_by_values_form_no_domain(data):
 
 
 def test_estimate_defaults_to_proportion_for_binary(data):
-    result = est.estimate(data, "y", by=["sex"], weight="weight", strata="stratum", psu="psu", nest=True)
+    result = est.estimate(est.Design(data, **DESIGN), "y", by=["sex"])
     assert result.stat == "proportion" and set(result.to_frame()["ci_method"]) == {"logit"}
-    result = est.estimate(data.assign(flag=data["y"] == 1), "flag", weight="weight", strata="stratum",
-                          psu="psu", nest=True)
+    result = est.estimate(est.Design(data.assign(flag=data["y"] == 1), **DESIGN), "flag")
     assert result.stat == "proportion"
 
 
 def test_estimate_defaults_to_mean_with_a_t_interval(data):
-    result = est.estimate(data, "score", weight="weight", strata="stratum", psu="psu", nest=True)
+    result = est.estimate(est.Design(data, **DESIGN), "score")
     table = result.to_frame()
     assert result.stat == "mean" and table.loc[0, "ci_method"] == "mean"
     half = table.loc[0, "ci_high"] - table.loc[0, "estimate"]
@@ -63,9 +62,10 @@ def test_estimate_defaults_to_mean_with_a_t_interval(data):
 
 
 def test_estimate_ratio(data):
-    result = est.estimate(data, "score", denominator="size", weight="weight", strata="stratum", psu="psu",
-                          nest=True)
+    result = est.estimate(est.Design(data, **DESIGN), "score", denominator="size")
     assert result.stat == "ratio"
+    # a proportion interval asked of a mean is the t interval, and the table says so (the CLI's --ci)
+    assert est.estimate(est.Design(data, **DESIGN), "score", ci_method="beta").to_frame().loc[0, "ci_method"] == "mean"
 
 
 def test_proportion_needs_binary_outcome(data):
@@ -74,8 +74,8 @@ def test_proportion_needs_binary_outcome(data):
 
 
 def test_proportion_interval_for_a_mean_is_refused(data):
-    with pytest.raises(ConfigError, match="ci='beta' is for proportions"):
-        est.mean(est.Design(data, **DESIGN), "score", ci="beta")
+    with pytest.raises(ConfigError, match="ci_method='beta' is for proportions"):
+        est.mean(est.Design(data, **DESIGN), "score", ci_method="beta")
 
 
 def test_unknown_outcome_column(data):
@@ -88,7 +88,7 @@ def test_p_zero_gets_a_note_with_logit_and_an_interval_with_nchs(data):
     design = est.Design(data, **DESIGN)
     logit = est.proportion(design, "never").to_frame().iloc[0]
     assert np.isnan(logit["ci_low"]) and "no logit interval" in logit["note"]
-    nchs = est.proportion(design, "never", ci="beta_nchs").to_frame().iloc[0]
+    nchs = est.proportion(design, "never", ci_method="beta_nchs").to_frame().iloc[0]
     assert nchs["ci_low"] == 0 and 0 < nchs["ci_high"] < 0.01 and nchs["note"] == "estimate 0: no cv"
 
 
@@ -116,18 +116,18 @@ def test_design_df_rule(data):
 def test_covariance_diagonal_equals_domain_variances(data):
     design = est.Design(data, **DESIGN)
     table = est.mean(design, "score", by="district").to_frame()
-    cov = est.domain_covariance(design, "score", "district", stat="mean")
+    cov = est.domain_covariance(design, "score", by="district", stat="mean")
     np.testing.assert_allclose(np.diag(cov), table["se"] ** 2, rtol=1e-10)
     assert list(cov.index) == ["district=east", "district=north", "district=south"]
 
 
 def test_difference_with_design_df(data):
     design = est.Design(data, **DESIGN)
-    diff = est.domain_difference(design, "y", "sex", "f", "m", ci="mean").to_frame().iloc[0]
+    diff = est.domain_difference(design, "y", by="sex", first="f", second="m", ci_method="mean").to_frame().iloc[0]
     assert diff["df"] == design.degf
     assert diff["ci_low"] < diff["estimate"] < diff["ci_high"]
     with pytest.raises(ConfigError, match="domain \\('x',\\): not found"):
-        est.domain_difference(design, "y", "sex", "f", "x")
+        est.domain_difference(design, "y", by="sex", first="f", second="x")
 
 
 def test_summary_is_readable(data):

@@ -38,9 +38,9 @@ def test_three_partitions_give_the_in_memory_result(design_name, stat, outcome, 
     data = synthetic()
     design = est.Design(data, **DESIGNS[design_name])
     by = ["district", "sex"]
-    whole = est.finalize(est.psu_totals(design, outcome, by=by, denominator=denominator), design, stat, ci=ci)
+    whole = est.finalize(est.psu_totals(design, outcome, by=by, denominator=denominator), design, stat, ci_method=ci)
     parts = [est.psu_totals(design.with_data(chunk), outcome, by=by, denominator=denominator) for chunk in split(data)]
-    combined = est.finalize(est.combine_totals(parts), design.with_data(data.iloc[:10]), stat, ci=ci)
+    combined = est.finalize(est.combine_totals(parts), design.with_data(data.iloc[:10]), stat, ci_method=ci)
     a, b = whole.to_frame(), combined.to_frame()
     pd.testing.assert_frame_equal(a[by], b[by])
     np.testing.assert_allclose(b[NUMERIC].to_numpy(float), a[NUMERIC].to_numpy(float), rtol=1e-12, atol=0)

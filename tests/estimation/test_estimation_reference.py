@@ -223,9 +223,9 @@ def run_case(case: str) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", est.LonelyPSUWarning)
         if stat == "ratio":
-            result = est.ratio(design, outcome, extra.pop("denominator"), by=by, ci=ci)
+            result = est.ratio(design, outcome, extra.pop("denominator"), by=by, ci_method=ci)
         else:
-            result = getattr(est, stat)(design, outcome, by=by, ci=ci)
+            result = getattr(est, stat)(design, outcome, by=by, ci_method=ci)
     table = result.to_frame()
     table.index = labels(table, by)
     return table
@@ -348,7 +348,8 @@ CONTRASTS = {
 def test_domain_difference_matches_svycontrast(case):
     expected = pd.read_csv(FIXTURES / "contrasts.csv").query("case == @case").iloc[0]
     design_key, outcome, by, first, second = CONTRASTS[case]
-    got = est.domain_difference(DESIGNS[design_key](), outcome, by, first, second, stat="mean").to_frame().iloc[0]
+    got = est.domain_difference(DESIGNS[design_key](), outcome, by=by, first=first, second=second,
+                                stat="mean").to_frame().iloc[0]
     assert (got["first"], got["second"]) == (expected["first"], expected["second"])
     np.testing.assert_allclose(
         got[["estimate", "se", "ci_low", "ci_high", "covariance"]].to_numpy(dtype=float),

@@ -63,7 +63,7 @@ def test_coverage_of_95_percent_intervals():
         sample = draw(pop, rng)
         design = est.Design(sample, weight="weight", strata="stratum", psu="psu", fpc="n_psu")
         p = est.proportion(design, "y").to_frame().iloc[0]
-        p_beta = est.proportion(design, "y", ci="beta").to_frame().iloc[0]
+        p_beta = est.proportion(design, "y", ci_method="beta").to_frame().iloc[0]
         p_f = est.proportion(design, "y", by="sex").to_frame().set_index("sex").loc["f"]
         m = est.mean(design, "score").to_frame().iloc[0]
         t = est.total(design, "score").to_frame().iloc[0]

@@ -152,9 +152,9 @@ def test_calibrated_design_keeps_its_rows(sample):
 
 def test_domain_difference_uses_the_calibration(sample):
     d = est.poststratify(design(sample), ["district", "sex"], population(sample, ["district", "sex"]))
-    difference = est.domain_difference(d, "y", "sex", "f", "m").to_frame().iloc[0]
+    difference = est.domain_difference(d, "y", by="sex", first="f", second="m").to_frame().iloc[0]
     by_sex = est.proportion(d, "y", by="sex").to_frame().set_index("sex")
-    cov = est.domain_covariance(d, "y", "sex")
+    cov = est.domain_covariance(d, "y", by="sex")
     assert difference["estimate"] == pytest.approx(by_sex.loc["f", "estimate"] - by_sex.loc["m", "estimate"])
     np.testing.assert_allclose(np.sqrt(np.diag(cov)), by_sex["se"].to_numpy(), rtol=1e-12)
 

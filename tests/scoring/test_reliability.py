@@ -164,7 +164,7 @@ def test_nullable_integer_items_are_accepted():
 
 
 def test_intervals_both_methods_and_levels():
-    res = cronbach_alpha(_likert(), ci=0.9, ci_method="duhachek")
+    res = cronbach_alpha(_likert(), level=0.9, ci_method="duhachek")
     assert res.ci_method == "duhachek" and res.ci_level == 0.9
     table = res.intervals()
     assert table["method"].tolist() == ["feldt", "duhachek"]
@@ -178,7 +178,7 @@ def test_intervals_both_methods_and_levels():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "fragment"), [({"ci": 1.5}, "between 0 and 1"), ({"ci_method": "boot"}, "ci_method")]
+    ("kwargs", "fragment"), [({"level": 1.5}, "between 0 and 1"), ({"ci_method": "boot"}, "ci_method")]
 )
 def test_bad_interval_arguments(kwargs, fragment):
     with pytest.raises(ColumnError, match=fragment):

@@ -52,7 +52,7 @@ def estimate(
         raise typer.BadParameter(f"expected one of {', '.join(CIS)}, found {ci!r}", param_hint="--ci")
     table = estimate_table(
         data, outcome, stat=stat, by=_split(by), weight=weight, strata=strata, psu=_split(psu),
-        fpc=_split(fpc), lonely_psu=lonely_psu, ci=ci, nest=nest, study=_is_study(data),
+        fpc=_split(fpc), lonely_psu=lonely_psu, ci_method=ci, nest=nest, study=_is_study(data),
     )
     if output is None:
         typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))

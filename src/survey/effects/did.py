@@ -45,6 +45,7 @@ from survey.effects.results import EffectResult, ModelResult
 from survey.effects.wild_bootstrap import WildClusterBootstrap
 from survey.errors import ColumnError, ConfigError, example_rows
 from survey.estimation import Design
+from survey.estimation.design import require_design
 
 METHODS = ("design", "cr1", "wcr_rademacher", "wcr_webb")
 MODELS = ("linear", "logit")
@@ -167,7 +168,11 @@ def did(
     >>> r = did(d, "y", treated="treated", unit="district", time="wave", B=999)
     >>> r.to_frame()["method"].tolist()
     ['design', 'cr1', 'wcr_rademacher', 'wcr_webb']
+
+    R (the design-based row): ``svyglm(y ~ treated + factor(district) + factor(wave), design=d)``;
+    the CR1 and wild-bootstrap calls are in the module docstring.
     """
+    design = require_design(design, caller="did", second=outcome)
     if model not in MODELS:
         raise ConfigError(f"model: expected one of {', '.join(MODELS)}, found {model!r}")
     unknown = [m for m in methods if m not in METHODS]
@@ -180,7 +185,7 @@ def did(
     _check_treated(data, treated)
     formula = did_formula(outcome, treated, unit, time, covariates)
     family = "gaussian" if model == "linear" else "binomial"
-    fit = svyglm(formula, design, family)
+    fit = svyglm(design, formula, family=family)
     frame: ModelFrame = fit.extra["frame"]
     w = fit.extra["weights"]
     j = frame.column(treated)

@@ -35,6 +35,7 @@ from survey.effects.results import EffectResult
 from survey.effects.wild_bootstrap import WildClusterBootstrap, bootstrap_weights
 from survey.errors import ColumnError, ConfigError
 from survey.estimation import Design
+from survey.estimation.design import require_design
 
 
 def event_term(period) -> str:
@@ -97,6 +98,7 @@ def event_study(
     >>> r.to_frame()["period"].tolist()
     [2021, 2023, 2024]
     """
+    design = require_design(design, caller="event_study", second=outcome)
     data = design.data
     _check_columns(data, {"outcome": outcome, "group": group, "unit": unit, "time": time})
     unknown = [m for m in methods if m not in METHODS]
@@ -118,7 +120,7 @@ def event_study(
     extra_columns = {t: (flag * (data[time] == p)).to_numpy(dtype=float) for t, p in zip(terms, others, strict=True)}
     design = design.with_data(data.assign(**extra_columns), partition=False)
     formula = f"{outcome} ~ " + " + ".join([*terms, f"C({unit})", f"C({time})", *covariates])
-    fit = svyglm(formula, design, "gaussian")
+    fit = svyglm(design, formula, family="gaussian")
     frame, w = fit.extra["frame"], fit.extra["weights"]
     params = fit.params.to_numpy()
     scores, information = score_parts(frame, params, w, "gaussian")

@@ -29,6 +29,7 @@ from survey.effects.model_frame import ModelFrame, binary_outcome, check_full_ra
 from survey.effects.results import ModelResult
 from survey.errors import ColumnError, ConfigError, example_rows
 from survey.estimation import Design
+from survey.estimation.design import require_design
 
 FAMILIES = ("gaussian", "binomial", "poisson")
 _ALIASES = {"quasibinomial": "binomial", "quasipoisson": "poisson", "logit": "binomial", "linear": "gaussian"}
@@ -100,10 +101,10 @@ def _subset_mask(design: Design, subset) -> np.ndarray:
 
 
 def svyglm(
-    formula: str,
     design: Design,
-    family: str = "gaussian",
+    formula: str,
     *,
+    family: str = "gaussian",
     subset=None,
     level: float = 0.95,
 ) -> ModelResult:
@@ -111,12 +112,12 @@ def svyglm(
 
     Parameters
     ----------
-    formula : str
-        ``"outcome ~ terms"`` (patsy syntax; factors with ``C(x)``, reference = first level).
     design : survey.estimation.Design
         The sample design (weights, strata, PSUs, FPC, lonely-PSU policy). Rows with a missing
         model variable, or outside ``subset``, stay in the design with zero weight (R
         ``svyglm`` on ``subset(design, ...)``).
+    formula : str
+        ``"outcome ~ terms"`` (patsy syntax; factors with ``C(x)``, reference = first level).
     family : {"gaussian", "binomial", "poisson"}, default "gaussian"
         Canonical links (identity, logit, log). ``quasibinomial``/``quasipoisson`` are
         accepted as the same fits.
@@ -151,7 +152,7 @@ def svyglm(
     >>> df = pd.DataFrame({"y": [1., 3, 2, 5, 4, 6, 5, 8], "x": [0., 1, 0, 1, 0, 1, 0, 1],
     ...                    "h": [1, 1, 1, 1, 2, 2, 2, 2], "p": [1, 1, 2, 2, 3, 3, 4, 4],
     ...                    "w": [2., 2, 3, 3, 1, 1, 2, 2]})
-    >>> fit = svyglm("y ~ x", Design(df, weight="w", strata="h", psu="p"))
+    >>> fit = svyglm(Design(df, weight="w", strata="h", psu="p"), "y ~ x")
     >>> fit.params.round(4).tolist(), fit.df
     ([2.75, 2.625], 1.0)
 
@@ -166,6 +167,9 @@ def svyglm(
     surveys. *International Statistical Review*, 51, 279-292.
     Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 5.
     """
+    design = require_design(design, caller="svyglm", second=formula)
+    if not isinstance(formula, str):
+        raise ConfigError(f"formula: expected a text such as 'y ~ x', found {type(formula).__name__}")
     if not 0 < level < 1:
         raise ConfigError(f"level: expected a number between 0 and 1, found {level!r}")
     family = _ALIASES.get(family, family)

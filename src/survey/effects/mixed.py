@@ -30,10 +30,11 @@ from scipy import stats
 from survey.effects.model_frame import formula_variables, plain_columns
 from survey.effects.results import EffectResult
 from survey.errors import ColumnError, ConfigError
+from survey.estimation.design import Design, require_design
 
 
 def did_mixed(
-    data: pd.DataFrame,
+    design: Design,
     outcome: str,
     *,
     treated: str,
@@ -46,9 +47,15 @@ def did_mixed(
 ) -> EffectResult:
     """DiD effect of ``treated`` from a random-intercept model (district, and PSU within it).
 
+    It takes a design, as the other effect analyses do, but uses only its data: the model is
+    unweighted (statsmodels' ``MixedLM`` takes no sampling weights) and its random effects,
+    not the design's strata and clusters, carry the clustering. Name the PSU column
+    (``psu=``) for the PSU level: a design's cluster column is often a derived key.
+
     Parameters
     ----------
-    data : DataFrame
+    design : survey.estimation.Design
+        Its ``data`` (one row per respondent); weights, strata and FPC are not used.
     outcome : str
     treated : str
         0/1: pilot unit after the start.
@@ -76,12 +83,14 @@ def did_mixed(
     --------
     >>> from survey.effects.simulation import simulate_did
     >>> data = simulate_did(seed=3, effect=0.3)
-    >>> r = did_mixed(data, "y", treated="treated", group="pilot", unit="district", time="wave", psu="psu")
+    >>> d = Design(data, weight="weight", strata="stratum", psu="psu", nest=True)
+    >>> r = did_mixed(d, "y", treated="treated", group="pilot", unit="district", time="wave", psu="psu")
     >>> r.to_frame().loc[0, "model"]
     'did_mixed'
     """
     import statsmodels.formula.api as smf
 
+    data = require_design(design, caller="did_mixed", second=outcome).data
     for role, column in {"outcome": outcome, "treated": treated, "group": group, "unit": unit,
                          "time": time, **({"psu": psu} if psu else {})}.items():
         if column not in data.columns:

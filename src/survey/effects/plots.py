@@ -12,6 +12,7 @@ import pandas as pd
 from survey.effects.results import EffectResult
 from survey.errors import ColumnError, ConfigError
 from survey.estimation import Design, mean
+from survey.estimation.design import require_design
 
 GROUP_COLOURS = {0: "#4c72b0", 1: "#dd8452"}
 
@@ -26,6 +27,7 @@ def group_means(design: Design, outcome: str, *, group: str, time: str, level: f
     DataFrame
         group, time, estimate, se, ci_low, ci_high, n (columns named after ``group``/``time``).
     """
+    design = require_design(design, caller="group_means", second=outcome)
     for role, column in (("group", group), ("time", time), ("outcome", outcome)):
         if column not in design.data.columns:
             raise ColumnError(f"{role} column {column!r}: not found in the data")

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survey.results import Result
+
 
 def _format(table: pd.DataFrame, digits: int) -> str:
     shown = table.copy()
@@ -27,7 +29,7 @@ def _format(table: pd.DataFrame, digits: int) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class ModelResult:
+class ModelResult(Result):
     """Coefficients of a fitted model with their covariance.
 
     Attributes
@@ -95,6 +97,9 @@ class ModelResult:
             }
         )
 
+    def title(self) -> str:
+        return self.description
+
     def summary(self, digits: int = 4) -> str:
         """The coefficient table under a header saying what was fitted and how."""
         header = f"{self.description}\n{self.n} rows; SE: {self.method}; df {self.df:g}; {int(self.level * 100)}% CI"
@@ -105,7 +110,7 @@ class ModelResult:
 
 
 @dataclass(frozen=True, eq=False)
-class EffectResult:
+class EffectResult(Result):
     """A tidy table of effect estimates or test results, with what produced them.
 
     Attributes
@@ -129,6 +134,9 @@ class EffectResult:
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
         return self.table.copy()
+
+    def title(self) -> str:
+        return self.description
 
     def summary(self, digits: int = 4) -> str:
         """The table under its description, numbers to ``digits`` significant digits."""

@@ -214,7 +214,7 @@ def pilot_effects(
             parts.append(did(design, column, model="logit", methods=("design", "cr1"), **common)
                          .table.assign(indicator=name))
         if mixed:
-            parts.append(did_mixed(data, column, treated=TREATED, group=PILOT, unit=district, time="wave",
+            parts.append(did_mixed(design, column, treated=TREATED, group=PILOT, unit=district, time="wave",
                                    psu=study.design.psu, covariates=terms, level=level)
                          .table.assign(indicator=name, n_treated_clusters=np.nan, draws=np.nan))
     table = pd.concat(parts, ignore_index=True)

@@ -44,6 +44,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from survey.errors import ColumnError, ConfigError
+from survey.results import Result
 
 WEIGHT_TYPES = ("rademacher", "webb")
 _WEBB_POINTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -75,7 +76,7 @@ def bootstrap_weights(n_clusters: int, weights_type: str, B: int, seed=None) -> 
 
 
 @dataclass(frozen=True)
-class WildBootstrapResult:
+class WildBootstrapResult(Result):
     """Outcome of a wild cluster bootstrap test of one coefficient.
 
     Attributes
@@ -118,10 +119,13 @@ class WildBootstrapResult:
         """One row with every attribute."""
         return pd.DataFrame([self.__dict__])
 
-    def summary(self) -> str:
+    def title(self) -> str:
         how = "all draws enumerated" if self.enumerated else "sampled draws"
+        return f"Wild cluster bootstrap (WCR, {self.weights_type}, {self.draws} {how}, {self.n_clusters} clusters)"
+
+    def summary(self) -> str:
         return (
-            f"Wild cluster bootstrap (WCR, {self.weights_type}, {self.draws} {how}, {self.n_clusters} clusters)\n"
+            f"{self.title()}\n"
             f"{self.term}: estimate {self.estimate:.6g}, CR1 se {self.se:.6g}, t {self.t_stat:.4g}, "
             f"p {self.p_value:.4g}; {int(self.level * 100)}% CI [{self.ci_low:.6g}, {self.ci_high:.6g}]"
             + (f"\nnote: {self.note}" if self.note else "")

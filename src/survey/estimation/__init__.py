@@ -1,9 +1,11 @@
 """Design-based estimation that agrees with R's ``survey`` package.
 
-* :class:`Design` — weights, strata, clusters (multi-stage), FPC and the lonely-PSU policy.
+* :class:`Design` — weights, strata, clusters (multi-stage), FPC and the lonely-PSU policy;
+  :func:`require_design` — the one-line error when something else is passed for a design.
 * :func:`mean`, :func:`proportion`, :func:`total`, :func:`ratio` — estimates by domain with
-  linearised SE, CI, df, design effect, n, weighted N and CV; :func:`estimate` builds the
-  design and estimates in one call (what the CLI uses).
+  linearised SE, CI, df, design effect, n, weighted N and CV; :func:`estimate` chooses the
+  statistic from the outcome (proportion for 0/1, mean otherwise, ratio with a denominator).
+  All take ``(design, outcome, *, by=, level=, ci_method=)``.
 * :func:`psu_totals`, :func:`combine_totals`, :func:`finalize` — the same computation split
   into a pass over each partition of the data and a final step on the summed totals.
 * :func:`domain_difference` — difference of two domain estimates with the covariance from the
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from survey.estimation.chisq import rao_scott
 from survey.estimation.contrasts import domain_covariance, domain_difference
-from survey.estimation.design import LONELY_PSU_POLICIES, Design, LonelyPSUWarning
+from survey.estimation.design import LONELY_PSU_POLICIES, Design, LonelyPSUWarning, require_design
 from survey.estimation.estimators import estimate, finalize, mean, proportion, ratio, total
 from survey.estimation.result import ComparisonResult, EstimateResult
 from survey.estimation.standardization import aggregate_standard, standard_population, standardize
@@ -47,6 +49,7 @@ __all__ = [
     "rao_scott",
     "rake",
     "ratio",
+    "require_design",
     "standard_population",
     "standardize",
     "total",

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from survey.errors import ColumnError, ConfigError
-from survey.estimation.design import Design
+from survey.estimation.design import Design, require_design
 from survey.estimation.domains import domain_cells
 from survey.estimation.result import ComparisonResult
 from survey.estimation.totals import N_USED, SUM_W, psu_totals
@@ -71,6 +71,7 @@ def rao_scott(design: Design, row: str, column: str) -> ComparisonResult:
         svychisq(~row + column, design)                      # second order, F
         svychisq(~row + column, design, statistic="Chisq")   # first order
     """
+    design = require_design(design, caller="rao_scott", second=row)
     if design.calibration:
         raise ConfigError(
             "rao_scott: not available for a calibrated (post-stratified, raked or standardised) "

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import ConfigError
+from survey.estimation.design import Design
 from survey.estimation.estimators import estimate
 from survey.estimation.publication import apply_rules
 
@@ -48,7 +49,7 @@ def estimate_table(
     psu: Sequence[str] = (),
     fpc: Sequence[str] = (),
     lonely_psu: str = "fail",
-    ci: str = "logit",
+    ci_method: str = "logit",
     nest: bool = False,
     study: bool = False,
 ) -> pd.DataFrame:
@@ -76,9 +77,9 @@ def estimate_table(
         data = read_table(path).data
         if weight is None:
             raise ConfigError(f"--weight: expected the weight column of {path.name}, found none given")
-    result = estimate(
-        data, outcome, stat=stat, by=list(by) or None, weight=weight, strata=strata,
-        psu=list(psu) or None, fpc=list(fpc) or None, lonely_psu=lonely_psu, ci=ci, nest=nest,
-    )
+    design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None,
+                    nest=nest, lonely_psu=lonely_psu)
+    # ci_method (--ci) names the interval for proportions; means and totals get estimate +/- t_df se
+    result = estimate(design, outcome, stat=stat, by=list(by) or None, ci_method=ci_method)
     flagged = apply_rules(result.to_frame(), RULES[result.stat])
     return flagged[[*result.by, *COLUMNS]]

@@ -19,7 +19,7 @@ from scipy import stats
 from survey.errors import ConfigError
 from survey.estimation import intervals
 from survey.estimation.calibration import calibrated_domain_scores
-from survey.estimation.design import Design
+from survey.estimation.design import Design, require_design
 from survey.estimation.domains import DomainCells, domain_cells
 from survey.estimation.estimators import _resolve_stat, domain_scores
 from survey.estimation.result import ComparisonResult
@@ -55,8 +55,8 @@ def _unit_scores(design: Design, totals: pd.DataFrame, cells: DomainCells, stat:
 def domain_covariance(
     design: Design,
     outcome: str,
-    by: str | Sequence[str],
     *,
+    by: str | Sequence[str],
     stat: str | None = None,
     denominator: str | None = None,
 ) -> pd.DataFrame:
@@ -68,9 +68,10 @@ def domain_covariance(
     --------
     >>> df = pd.DataFrame({"w": [1., 2, 3, 4, 2, 1], "p": [1, 1, 2, 2, 3, 3],
     ...                    "sex": ["f", "m", "f", "m", "f", "m"], "y": [3., 5, 4, 8, 6, 2]})
-    >>> domain_covariance(Design(df, weight="w", psu="p"), "y", "sex").shape
+    >>> domain_covariance(Design(df, weight="w", psu="p"), "y", by="sex").shape
     (2, 2)
     """
+    design = require_design(design, caller="domain_covariance", second=outcome)
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
     stat = _resolve_stat(stat, totals, outcome)
     cells = domain_cells(totals, design)
@@ -83,14 +84,14 @@ def domain_covariance(
 def domain_difference(
     design: Design,
     outcome: str,
+    *,
     by: str | Sequence[str],
     first,
     second,
-    *,
     stat: str | None = None,
     denominator: str | None = None,
     level: float = 0.95,
-    ci: str = "normal",
+    ci_method: str = "normal",
 ) -> ComparisonResult:
     """Difference between the estimates of two domains, with SE and CI.
 
@@ -110,7 +111,7 @@ def domain_difference(
     denominator : str, optional
         For ratios.
     level : float, default 0.95
-    ci : {"normal", "mean"}, default "normal"
+    ci_method : {"normal", "mean"}, default "normal"
         ``normal``: z interval and p-value, as R's ``confint(svycontrast(...))``;
         ``mean``: t with the design's degrees of freedom (R ``confint(..., df=degf(design))``).
 
@@ -123,13 +124,21 @@ def domain_difference(
 
     Examples
     --------
+    >>> df = pd.DataFrame({"w": [1., 2, 3, 4, 2, 1], "p": [1, 1, 2, 2, 3, 3],
+    ...                    "sex": ["f", "m", "f", "m", "f", "m"], "y": [3., 5, 4, 8, 6, 2]})
+    >>> r = domain_difference(Design(df, weight="w", psu="p"), "y", by="sex", first="f", second="m")
+    >>> round(float(r.to_frame().loc[0, "estimate"]), 4)
+    -1.7857
+
     R::
 
         b <- svyby(~y, ~sex, design, svymean, covmat=TRUE)
         confint(svycontrast(b, c(f=1, m=-1)))
     """
+    design = require_design(design, caller="domain_difference", second=outcome)
+    ci = ci_method
     if ci not in ("normal", "mean"):
-        raise ConfigError(f"ci: expected 'normal' or 'mean' for a difference, found {ci!r}")
+        raise ConfigError(f"ci_method: expected 'normal' or 'mean' for a difference, found {ci!r}")
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
     stat = _resolve_stat(stat, totals, outcome)
     cells = domain_cells(totals, design)

@@ -9,13 +9,14 @@ to estimate with calibrated weights, make a new design with :meth:`Design.with_w
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from survey.errors import ColumnError, ConfigError, example_rows
+from survey.errors import ArgumentError, ColumnError, ConfigError, example_rows
 from survey.estimation.grouping import Groups, group_rows
 from survey.estimation.structure import (
     FIRST_ROW,
@@ -347,6 +348,41 @@ class Design:
 
     def __repr__(self) -> str:
         return self.summary()
+
+
+def _described(value) -> str:
+    """What was passed instead of a design, in a few words (a text is masked and cut short)."""
+    if isinstance(value, pd.DataFrame):
+        return f"DataFrame ({value.shape[0]} rows x {value.shape[1]} columns)"
+    if isinstance(value, (str, os.PathLike)):
+        from survey.masking import mask_text
+
+        text = str(mask_text(os.fspath(value)))
+        return f"{type(value).__name__} {(text if len(text) <= 60 else text[:57] + '...')!r}"
+    return type(value).__name__
+
+
+def require_design(design, *, caller: str | None = None, second=None) -> Design:
+    """``design`` itself when it is a :class:`Design`; else a one-line :class:`~survey.errors.ArgumentError`.
+
+    ``second`` is the function's second argument: when it is the design (the order of an older
+    release, ``svyglm("y ~ x", design)``), the message says so.
+
+    Example
+    -------
+    ``require_design("data.csv")`` raises ``ArgumentError: design: expected a survey.Design
+    (build one with survey.Design(data, weight=..., ...)), found str 'data.csv'``.
+    """
+    if isinstance(design, Design):
+        return design
+    message = ("design: expected a survey.Design (build one with survey.Design(data, weight=..., ...)), "
+               f"found {_described(design)}")
+    if isinstance(second, Design):
+        first = _described(design).split(" ", 1)[-1] if isinstance(design, str) else "..."
+        message += f"; the design comes first: {caller or 'the function'}(design, {first}, ...)"
+    elif isinstance(design, (str, os.PathLike)) and str(design).endswith((".yaml", ".yml")):
+        message += "; for a study's design use survey.study_design(study)"
+    raise ArgumentError(message)
 
 
 def _take(values, positions: np.ndarray):

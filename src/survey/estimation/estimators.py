@@ -38,7 +38,7 @@ import pandas as pd
 from survey.errors import ColumnError, ConfigError
 from survey.estimation import intervals
 from survey.estimation.calibration import calibrated_domain_scores
-from survey.estimation.design import Design
+from survey.estimation.design import Design, require_design
 from survey.estimation.domains import DomainCells, domain_cells
 from survey.estimation.grouping import group_rows
 from survey.estimation.result import EstimateResult
@@ -85,9 +85,9 @@ def _resolve_ci(ci: str | None, stat: str) -> str:
     if ci is None:
         return "logit" if stat == "proportion" else "mean"
     if ci not in intervals.CI_METHODS:
-        raise ConfigError(f"ci: expected one of {', '.join(intervals.CI_METHODS)}, found {ci!r}")
+        raise ConfigError(f"ci_method: expected one of {', '.join(intervals.CI_METHODS)}, found {ci!r}")
     if ci in intervals.PROPORTION_METHODS and stat != "proportion":
-        raise ConfigError(f"ci={ci!r} is for proportions; for stat={stat!r} use ci='mean' or 'normal'")
+        raise ConfigError(f"ci_method={ci!r} is for proportions; for stat={stat!r} use ci_method='mean' or 'normal'")
     return ci
 
 
@@ -141,12 +141,15 @@ def finalize(
     design: Design,
     stat: str | None = None,
     *,
-    ci: str | None = None,
     level: float = 0.95,
+    ci_method: str | None = None,
     df: str | int = "domain",
     deff: str = "wor",
 ) -> EstimateResult:
     """Turn a totals table into the domain table of estimates.
+
+    The last step of every estimator; takes the totals first (not a design) because it is also
+    the final step over partitions (:func:`~survey.estimation.combine_totals`).
 
     Parameters
     ----------
@@ -157,10 +160,10 @@ def finalize(
         any one partition will do).
     stat : {"proportion", "mean", "total", "ratio"}, optional
         Default: ratio when a denominator was summed, proportion for a 0/1 outcome, else mean.
-    ci : {"logit", "beta", "beta_nchs", "wilson", "mean", "normal"}, optional
+    level : float, default 0.95
+    ci_method : {"logit", "beta", "beta_nchs", "wilson", "mean", "normal"}, optional
         Default: ``logit`` for proportions, ``mean`` (estimate +/- t_df se) otherwise. See
         :mod:`survey.estimation.intervals`.
-    level : float, default 0.95
     df : {"domain", "design"} or int, default "domain"
         ``domain``: PSUs minus strata among the rows used for the domain (R ``degf()`` of the
         domain subset, what ``svyby(..., svyciprop)`` uses); ``design``: of the whole design
@@ -178,7 +181,7 @@ def finalize(
     outcome = meta.get("outcome", "outcome")
     denominator = meta.get("denominator")
     stat = _resolve_stat(stat, totals, outcome)
-    ci = _resolve_ci(ci, stat)
+    ci = _resolve_ci(ci_method, stat)
     if not 0 < level < 1:
         raise ConfigError(f"level: expected a number between 0 and 1, found {level!r}")
     if deff not in DEFF_RULES:
@@ -265,7 +268,7 @@ def finalize(
             (~empty & (dof <= 0) & (ci != "normal"), "df <= 0: no t interval"),
             (
                 ~empty & (ci in ("logit", "beta")) & ((est == 0) | (est == 1)),
-                f"p = {'0 or 1'}: no {ci} interval (use ci='beta_nchs' or 'wilson')",
+                f"p = {'0 or 1'}: no {ci} interval (use ci_method='beta_nchs' or 'wilson')",
             ),
             (~empty & (deff == "wor") & (w < n), "weights sum below n: no deff without replacement"),
             (~empty & (est == 0), "estimate 0: no cv"),
@@ -299,90 +302,149 @@ def finalize(
     )
 
 
-def _run(design, outcome, stat, by, denominator, ci, level, df, deff) -> EstimateResult:
+def _run(design, outcome, stat, by, denominator, ci_method, level, df, deff) -> EstimateResult:
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
-    return finalize(totals, design, stat, ci=ci, level=level, df=df, deff=deff)
+    return finalize(totals, design, stat, ci_method=ci_method, level=level, df=df, deff=deff)
 
 
-def mean(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, ci: str = "mean",
-         level: float = 0.95, df: str | int = "domain", deff: str = "wor") -> EstimateResult:
-    """Weighted mean of ``outcome`` by domain, with linearised SE.
+def mean(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, level: float = 0.95,
+         ci_method: str = "mean", df: str | int = "domain", deff: str = "wor") -> EstimateResult:
+    """Weighted mean of ``outcome`` by domain, with linearised SE, CI, df and design effect.
 
-    R: ``svyby(~y, ~by, design, svymean, na.rm=TRUE, deff=TRUE)`` (``confint(..., df=)``).
+    Parameters
+    ----------
+    design : Design
+    outcome : str
+        Numeric column; rows where it is missing stay in the design with no contribution.
+    by : str or list of str, optional
+        Domain columns.
+    level : float, default 0.95
+    ci_method : {"mean", "normal"}, default "mean"
+        ``mean``: estimate +/- t_df se; ``normal``: with the normal quantile.
+    df, deff :
+        See :func:`finalize`.
+
+    Returns
+    -------
+    EstimateResult
 
     Examples
     --------
     >>> df = pd.DataFrame({"w": [1., 2, 3, 4], "p": [1, 1, 2, 2], "y": [3., 5, 4, 8]})
     >>> round(float(mean(Design(df, weight="w", psu="p"), "y").table.loc[0, "estimate"]), 4)
     5.7
+
+    R: ``svyby(~y, ~by, design, svymean, na.rm=TRUE, deff=TRUE)`` (``confint(..., df=)``);
+    without ``by``, ``svymean(~y, design, na.rm=TRUE)``.
     """
-    return _run(design, outcome, "mean", by, None, ci, level, df, deff)
+    return _run(require_design(design, caller="mean", second=outcome), outcome, "mean", by, None, ci_method,
+                level, df, deff)
 
 
-def proportion(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, ci: str = "logit",
-               level: float = 0.95, df: str | int = "domain", deff: str = "wor") -> EstimateResult:
-    """Proportion of a 0/1 (or boolean) ``outcome`` by domain.
-
-    R: ``svyby(~y, ~by, design, svyciprop, method="logit", vartype=c("se","ci"))``; the SE is
-    that of ``svymean``.
-    """
-    return _run(design, outcome, "proportion", by, None, ci, level, df, deff)
-
-
-def total(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, ci: str = "mean",
-          level: float = 0.95, df: str | int = "domain", deff: str = "wor") -> EstimateResult:
-    """Weighted total of ``outcome`` by domain. R: ``svyby(~y, ~by, design, svytotal, na.rm=TRUE)``."""
-    return _run(design, outcome, "total", by, None, ci, level, df, deff)
-
-
-def ratio(design: Design, numerator: str, denominator: str, *, by: str | Sequence[str] | None = None,
-          ci: str = "mean", level: float = 0.95, df: str | int = "domain", deff: str = "wor") -> EstimateResult:
-    """Ratio of weighted totals ``sum w y / sum w x`` by domain (combined ratio estimator).
-
-    R: ``svyby(~y, by=~by, denominator=~x, design, svyratio)``. Rows missing either variable
-    are left out (R ``na.rm=TRUE``).
-    """
-    return _run(design, numerator, "ratio", by, denominator, ci, level, df, deff)
-
-
-def estimate(
-    data: pd.DataFrame,
-    outcome: str,
-    stat: str | None = None,
-    by: str | Sequence[str] | None = None,
-    weight: str = "weight",
-    strata: str | None = None,
-    psu: str | Sequence[str] | None = None,
-    fpc: str | Sequence[str] | None = None,
-    lonely_psu: str = "fail",
-    ci: str = "logit",
-    level: float = 0.95,
-    *,
-    denominator: str | None = None,
-    nest: bool = False,
-    adjust_domain_lonely: bool = False,
-    df: str | int = "domain",
-    deff: str = "wor",
-) -> EstimateResult:
-    """Build the design and estimate one statistic by domain: the call behind the CLI.
+def proportion(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, level: float = 0.95,
+               ci_method: str = "logit", df: str | int = "domain", deff: str = "wor") -> EstimateResult:
+    """Proportion of a 0/1 (or boolean) ``outcome`` by domain, with SE, CI, df and design effect.
 
     Parameters
     ----------
-    data : DataFrame
+    design : Design
+    outcome : str
+        0/1 or boolean column.
+    by : str or list of str, optional
+        Domain columns.
+    level : float, default 0.95
+    ci_method : {"logit", "beta", "beta_nchs", "wilson", "mean", "normal"}, default "logit"
+        See :mod:`survey.estimation.intervals`.
+    df, deff :
+        See :func:`finalize`.
+
+    Returns
+    -------
+    EstimateResult
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"w": [10., 12, 8, 9, 11, 7], "h": [1, 1, 1, 2, 2, 2],
+    ...                    "p": [1, 2, 3, 1, 2, 3], "y": [0, 1, 1, 1, 0, 0]})
+    >>> d = Design(df, weight="w", strata="h", psu="p", nest=True)
+    >>> round(float(proportion(d, "y").to_frame().loc[0, "estimate"]), 4)
+    0.5088
+
+    R: ``svyby(~y, ~by, design, svyciprop, method="logit", vartype=c("se","ci"))``; without
+    ``by``, ``svyciprop(~y, design, method="logit")``. The SE is that of ``svymean``.
+    """
+    return _run(require_design(design, caller="proportion", second=outcome), outcome, "proportion", by, None,
+                ci_method, level, df, deff)
+
+
+def total(design: Design, outcome: str, *, by: str | Sequence[str] | None = None, level: float = 0.95,
+          ci_method: str = "mean", df: str | int = "domain", deff: str = "wor") -> EstimateResult:
+    """Weighted total of ``outcome`` by domain, with SE, CI, df and design effect.
+
+    Parameters as :func:`mean`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"w": [1., 2, 3, 4], "p": [1, 1, 2, 2], "y": [1, 0, 1, 1]})
+    >>> float(total(Design(df, weight="w", psu="p"), "y").to_frame().loc[0, "estimate"])
+    8.0
+
+    R: ``svyby(~y, ~by, design, svytotal, na.rm=TRUE)``; without ``by``, ``svytotal(~y, design)``.
+    """
+    return _run(require_design(design, caller="total", second=outcome), outcome, "total", by, None, ci_method,
+                level, df, deff)
+
+
+def ratio(design: Design, outcome: str, denominator: str, *, by: str | Sequence[str] | None = None,
+          level: float = 0.95, ci_method: str = "mean", df: str | int = "domain", deff: str = "wor",
+          ) -> EstimateResult:
+    """Ratio of weighted totals ``sum w y / sum w x`` by domain (combined ratio estimator).
+
+    ``outcome`` is the numerator ``y``, ``denominator`` the ``x``; rows missing either are left
+    out (R ``na.rm=TRUE``). Other parameters as :func:`mean`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"w": [1., 2, 3, 4], "p": [1, 1, 2, 2], "y": [1., 2, 3, 4], "x": [2., 2, 4, 4]})
+    >>> round(float(ratio(Design(df, weight="w", psu="p"), "y", "x").to_frame().loc[0, "estimate"]), 4)
+    0.8824
+
+    R: ``svyby(~y, by=~by, denominator=~x, design, svyratio)``; without ``by``,
+    ``svyratio(~y, ~x, design)``.
+    """
+    return _run(require_design(design, caller="ratio", second=outcome), outcome, "ratio", by, denominator,
+                ci_method, level, df, deff)
+
+
+def estimate(
+    design: Design,
+    outcome: str,
+    *,
+    stat: str | None = None,
+    by: str | Sequence[str] | None = None,
+    level: float = 0.95,
+    ci_method: str | None = None,
+    denominator: str | None = None,
+    df: str | int = "domain",
+    deff: str = "wor",
+) -> EstimateResult:
+    """Estimate the statistic that fits ``outcome`` by domain: a proportion, mean, total or ratio.
+
+    Parameters
+    ----------
+    design : Design
     outcome : str
     stat : {"proportion", "mean", "total", "ratio"}, optional
         Default: ``ratio`` with a ``denominator``, ``proportion`` when the outcome only holds
         0/1 (or booleans), ``mean`` otherwise.
     by : str or list of str, optional
         Domain columns.
-    weight, strata, psu, fpc, lonely_psu, nest, adjust_domain_lonely :
-        See :class:`Design`.
-    ci : str, default "logit"
-        Interval method (see :mod:`survey.estimation.intervals`). The proportion methods
-        (``logit``, ``beta``, ``beta_nchs``, ``wilson``) do not apply to means, totals and
-        ratios; for those the interval is ``mean`` (estimate +/- t_df se) and the table's
-        ``ci_method`` column says so.
     level : float, default 0.95
+    ci_method : str, optional
+        Interval method (see :mod:`survey.estimation.intervals`); default ``logit`` for a
+        proportion, ``mean`` (estimate +/- t_df se) otherwise. The proportion methods
+        (``logit``, ``beta``, ``beta_nchs``, ``wilson``) do not apply to means, totals and
+        ratios: for those the interval is ``mean`` and the table's ``ci_method`` column says so.
     denominator : str, optional
         Denominator for a ratio.
     df, deff :
@@ -398,24 +460,15 @@ def estimate(
     --------
     >>> df = pd.DataFrame({"w": [10., 12, 8, 9, 11, 7], "h": [1, 1, 1, 2, 2, 2],
     ...                    "p": [1, 2, 3, 1, 2, 3], "y": [0, 1, 1, 1, 0, 0]})
-    >>> r = estimate(df, "y", weight="w", strata="h", psu="p", nest=True)
+    >>> r = estimate(Design(df, weight="w", strata="h", psu="p", nest=True), "y")
     >>> r.to_frame()[["estimate", "df", "ci_method"]].round(4).values.tolist()
     [[0.5088, 4.0, 'logit']]
 
     R: ``svyciprop(~y, svydesign(id=~p, strata=~h, weights=~w, nest=TRUE, data=df))``.
     """
-    design = Design(
-        data,
-        weight=weight,
-        strata=strata,
-        psu=psu,
-        fpc=fpc,
-        nest=nest,
-        lonely_psu=lonely_psu,
-        adjust_domain_lonely=adjust_domain_lonely,
-    )
+    design = require_design(design, caller="estimate", second=outcome)
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
     chosen = _resolve_stat(stat, totals, outcome)
-    if ci in intervals.PROPORTION_METHODS and chosen != "proportion":
-        ci = "mean"
-    return finalize(totals, design, chosen, ci=ci, level=level, df=df, deff=deff)
+    if ci_method is None or (ci_method in intervals.PROPORTION_METHODS and chosen != "proportion"):
+        ci_method = "logit" if chosen == "proportion" else "mean"
+    return finalize(totals, design, chosen, ci_method=ci_method, level=level, df=df, deff=deff)

@@ -1,6 +1,6 @@
 """Confidence intervals for design-based estimates (vectorised over domains).
 
-Methods (``ci=``):
+Methods (``ci_method=``):
 
 ``logit``  (default for proportions; R ``svyciprop(method="logit")``)
     ``expit(logit(p) +/- t_df se / (p (1 - p)))``: a Wald interval on the logit scale, with

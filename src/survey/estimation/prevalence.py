@@ -143,7 +143,7 @@ def indicator_estimates(
     standard_by: Sequence[str] = ("age_group",),
     district: str = "district",
     wave: str = "wave",
-    ci: str = "logit",
+    ci_method: str = "logit",
 ) -> pd.DataFrame:
     """Crude, raked and standardised prevalence of one 0/1 column, city and by district.
 
@@ -158,14 +158,15 @@ def indicator_estimates(
     levels = [([wave], None), ([wave, district], district)]
     parts = []
     for by, name in levels:
-        parts.append(_tidy(est.proportion(design, column, by=by, ci=ci), indicator, "crude", name))
+        parts.append(_tidy(est.proportion(design, column, by=by, ci_method=ci_method), indicator, "crude", name))
     if raked is not None:
         for by, name in levels:
-            parts.append(_tidy(est.proportion(raked, column, by=by, ci=ci), indicator, "raked", name))
+            parts.append(_tidy(est.proportion(raked, column, by=by, ci_method=ci_method), indicator, "raked", name))
     if standard is not None:
         for by, name in levels:
             standardised = est.standardize(design, list(standard_by), standard, over=by, excluding_missing=column)
-            parts.append(_tidy(est.proportion(standardised, column, by=by, ci=ci), indicator, "standardised", name))
+            estimates = est.proportion(standardised, column, by=by, ci_method=ci_method)
+            parts.append(_tidy(estimates, indicator, "standardised", name))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -177,7 +178,7 @@ def subgroup_estimates(
     *,
     district: str = "district",
     wave: str = "wave",
-    ci: str = "logit",
+    ci_method: str = "logit",
 ) -> pd.DataFrame:
     """Crude prevalence by wave x (city, district) x one subgroup variable at a time."""
     parts = []
@@ -185,7 +186,7 @@ def subgroup_estimates(
         if variable not in design.data.columns:
             raise ColumnError(f"subgroups: column {variable!r} not found in the scored data")
         for by, name in (([wave, variable], None), ([wave, district, variable], district)):
-            table = _tidy(est.proportion(design, column, by=by, ci=ci), indicator, "crude", name)
+            table = _tidy(est.proportion(design, column, by=by, ci_method=ci_method), indicator, "crude", name)
             table.insert(4, "group_variable", variable)
             table.insert(5, "group_value", table.pop(variable).astype(str))
             parts.append(table)

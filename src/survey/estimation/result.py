@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from survey.results import Result
+
 
 @dataclass(frozen=True, eq=False)
-class EstimateResult:
+class EstimateResult(Result):
     """Domain estimates of one statistic.
 
     Attributes
@@ -39,16 +41,19 @@ class EstimateResult:
         """The tidy table (a copy)."""
         return self.table.copy()
 
-    def summary(self, digits: int = 4) -> str:
-        """A readable table with a header saying what was estimated and how."""
+    def title(self) -> str:
+        """What was estimated and how, in one line."""
         what = self.outcome if self.denominator is None else f"{self.outcome} / {self.denominator}"
-        header = (
+        return (
             f"{self.stat} of {what}"
             + (f" by {', '.join(self.by)}" if self.by else "")
             + f"; {int(self.level * 100)}% CI: {self.ci_method}; df: {self.df_rule}"
             + (f"; deff: {self.deff_rule}" if self.deff_rule else "")
-            + f"\n{self.design}"
         )
+
+    def summary(self, digits: int = 4) -> str:
+        """A readable table with a header saying what was estimated and how."""
+        header = self.title() + f"\n{self.design}"
         shown = self.table.drop(columns=["ci_method"])
         if not shown["note"].astype(bool).any():
             shown = shown.drop(columns=["note"])
@@ -59,16 +64,21 @@ class EstimateResult:
 
 
 @dataclass(frozen=True, eq=False)
-class ComparisonResult:
+class ComparisonResult(Result):
     """A test or a contrast: a tidy table of statistics plus a description."""
 
     table: pd.DataFrame
     description: str
 
     def to_frame(self) -> pd.DataFrame:
+        """The tidy table (a copy)."""
         return self.table.copy()
 
+    def title(self) -> str:
+        return self.description
+
     def summary(self, digits: int = 4) -> str:
+        """The description, then the table."""
         return self.description + "\n" + self.table.to_string(
             index=False, float_format=lambda v: f"{v:.{digits}g}"
         )

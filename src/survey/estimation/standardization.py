@@ -30,7 +30,7 @@ import yaml
 
 from survey.errors import ColumnError, ConfigError
 from survey.estimation.calibration import CalibrationStep
-from survey.estimation.design import Design
+from survey.estimation.design import Design, require_design
 from survey.estimation.grouping import group_rows
 from survey.estimation.weighting import _as_list, _poststratify_weights, match_cells
 
@@ -176,6 +176,7 @@ def standardize(
     R: ``svystandardize(design, by=~age, over=~1, population=c(old=50, young=50))``
     (population in the order of ``svytable(~age, design)``).
     """
+    design = require_design(design, caller="standardize", second=by)
     by = _as_list(by)
     over = _as_list(over) if over is not None else []
     data = design.data

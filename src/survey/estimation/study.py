@@ -29,8 +29,10 @@ import pandas as pd
 
 from survey.errors import ConfigError, InputFileError
 from survey.estimation import prevalence as prev
+from survey.estimation.design import Design
 from survey.estimation.standardization import aggregate_standard, standard_population
 from survey.outputs import require_manifest, write_csv, write_manifest
+from survey.results import Result
 from survey.study import Study, load_study
 
 #: Raking stops when no cell of wave x district x sex x age group moves by more than this
@@ -46,7 +48,7 @@ def outputs(study: Study) -> list[Path]:
 
 
 @dataclass
-class PrevalenceTables:
+class PrevalenceTables(Result):
     """Prevalence tables of a study's key indicators and where they were written."""
 
     study: Study
@@ -122,6 +124,14 @@ class PrevalenceTables:
                               & (self.subgroups["group_variable"] == variable)]
         return rows[["wave", "group_value", "estimate", "ci_low", "ci_high", "n", "flag", "flag_reason"]]
 
+    def title(self) -> str:
+        return (f"Prevalence in study {self.study.id}: {len(self.study.indicators)} indicators, "
+                f"methods {', '.join(self.methods)}; city, % (95% CI)")
+
+    def display_frame(self) -> pd.DataFrame:
+        """The city table of every method, side by side."""
+        return self.compare_methods()
+
     def summary(self) -> str:
         """City table per method, and the notes (what could not be estimated, and why)."""
         lines = []
@@ -152,6 +162,27 @@ def _scored(study: Study) -> pd.DataFrame:
     require_manifest(paths.processed, paths.scoring_manifest.name, (paths.scored.name,),
                      f"run `survey score {study.config_file}` again")
     return pd.read_parquet(path)
+
+
+def study_design(study: Study | str | Path, data: pd.DataFrame | None = None) -> Design:
+    """The study's survey design over its scored responses, as its prevalence tables use it.
+
+    Strata are wave x the declared strata, PSUs nested in them, with the declared weight, FPC
+    and lonely-PSU policy (:func:`survey.estimation.prevalence.survey_design`). ``data``
+    defaults to ``processed/scored.parquet`` (written by ``survey score``; checked against its
+    manifest).
+
+    Example
+    -------
+    >>> design = study_design("data/demo/study.yaml")                      # doctest: +SKIP
+    >>> proportion(design, "phq9_positive", by=["wave", "district"])      # doctest: +SKIP
+
+    R: ``svydesign(id=~psu, strata=~interaction(wave, district), weights=~weight, fpc=~fpc,
+    nest=TRUE, data=scored)`` with the study's own columns.
+    """
+    if not isinstance(study, Study):
+        study = load_study(study)
+    return prev.survey_design(_scored(study) if data is None else data, study.design)
 
 
 def prevalence_tables(study: Study | str | Path, write: bool = True) -> PrevalenceTables:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import ColumnError, ConfigError, example_rows
-from survey.estimation.design import Design, _numeric, _take
+from survey.estimation.design import Design, _numeric, _take, require_design
 from survey.estimation.grouping import group_rows
 from survey.estimation.structure import N_POS, N_ROWS, STRATUM
 
@@ -111,6 +111,7 @@ def psu_totals(
     >>> t[["_psu1", "_n", "_w", "_wy"]].values.tolist()
     [[1.0, 2.0, 3.0, 2.0], [2.0, 1.0, 3.0, 3.0]]
     """
+    design = require_design(design, caller="psu_totals", second=outcome)
     by = _as_list(by)
     data = design.data
     for column in by:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from survey.errors import ColumnError, ConfigError, example_rows
 from survey.estimation.calibration import CalibrationMargin, CalibrationStep
-from survey.estimation.design import Design
+from survey.estimation.design import Design, require_design
 from survey.estimation.grouping import group_rows
 
 
@@ -217,6 +217,7 @@ def poststratify(
 
     R: ``postStratify(design, ~sex, data.frame(sex=c("f","m"), Freq=c(60,40)))``.
     """
+    design = require_design(design, caller="poststratify", second=cells)
     columns = _as_list(cells)
     weights = design.weights()
     new, margin = _poststratify_weights(
@@ -279,6 +280,7 @@ def rake(
 
     R: ``rake(design, list(~sex, ~urban), list(pop_sex, pop_urban))``.
     """
+    design = require_design(design, caller="rake", second=margins)
     if not margins:
         raise ConfigError("rake: expected at least one margin, found none")
     if max_iterations < 1:
@@ -373,6 +375,7 @@ def trim_weights(
 
     R: ``trimWeights(design, upper=6)``.
     """
+    design = require_design(design, caller="trim_weights")
     if lower > upper:
         raise ConfigError(f"trim_weights: expected lower <= upper, found {lower} > {upper}")
     weights = design.weights()

@@ -31,6 +31,7 @@ from survey.init.profile import MISSING_MARKS, ColumnProfile, profile_table
 from survey.init.yamltext import entry as _entry
 from survey.instruments import normalise_label
 from survey.intake.readers import read_table
+from survey.results import Result
 
 
 @dataclass
@@ -60,7 +61,7 @@ class InputDraft:
 
 
 @dataclass
-class StudyDraft:
+class StudyDraft(Result):
     id: str
     out: Path
     inputs: list[InputDraft]
@@ -71,6 +72,12 @@ class StudyDraft:
     instruments: list[ItemMatch]
     text: str = ""
     todo_ids: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per header of each export: input, header, variable (None: not mapped), todo, comment."""
+        rows = [{"input": spec.id, "header": c.header, "variable": c.variable, "todo": c.todo, "comment": c.comment}
+                for spec in self.inputs for c in spec.columns]
+        return pd.DataFrame(rows, columns=["input", "header", "variable", "todo", "comment"])
 
     def summary(self) -> str:
         """What the draft holds, for the terminal: counts and names, never cell values."""

@@ -155,6 +155,11 @@ def validate(study: Study | str | Path, *, create_key: bool = False, stop: bool 
     ``stop`` (the default) raises :class:`IntakeStopped` when an input's every row was rejected
     or too many answers were set missing. ``create_key`` creates the study's key if it has
     none (ingest does; validate alone uses a key that lives only for the run).
+
+    Example
+    -------
+    >>> result = validate("data/demo/study.yaml")      # doctest: +SKIP
+    >>> result.findings()                               # doctest: +SKIP  (input, issue, action, count, columns)
     """
     study = study if isinstance(study, Study) else load_study(study)
     key, created, key_fingerprint, identifier = _study_key(study, create=create_key)
@@ -215,6 +220,11 @@ def ingest(study: Study | str | Path) -> ValidationResult:
 
     Every file is written to a temporary name and read back: only when none holds a personal
     identifier are they renamed into place, and the manifest (with their SHA-256) comes last.
+
+    Example
+    -------
+    >>> result = ingest("data/demo/study.yaml")        # doctest: +SKIP
+    >>> result.counts().loc["total", ["rows_in", "rows_kept", "rows_rejected"]]   # doctest: +SKIP
     """
     result = validate(study, create_key=True)
     study = result.study

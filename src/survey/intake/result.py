@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from survey.masking import mask_text
+from survey.results import Result
 from survey.study import Study
 
 
 @dataclass
-class ValidationResult:
+class ValidationResult(Result):
     """What intake found: the kept rows, one report line per finding, and per-input counts.
 
     ``identifiers_checked`` is True once ingest has read back its written files and found no
@@ -100,7 +101,17 @@ class ValidationResult:
         return f"Personal identifiers: {treated}: {state}."
 
     def to_frame(self) -> pd.DataFrame:
+        """The validation report: one row per row or cell touched (input, row, column, issue, action, ...)."""
         return self.report
+
+    def title(self) -> str:
+        total = self.counts().loc["total"]
+        return (f"Validation of study {self.study.id}: {total['rows_in']} rows in, {total['rows_kept']} kept, "
+                f"{total['rows_rejected']} rejected")
+
+    def display_frame(self) -> pd.DataFrame:
+        """The findings table (counts per input, issue and action), not every cell."""
+        return self.findings()
 
 
 def _few(values, limit: int = 3) -> str:

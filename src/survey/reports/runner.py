@@ -50,6 +50,7 @@ from survey.reports.manifest import (
     write_manifest,
 )
 from survey.reports.text import check_language, text
+from survey.results import Result
 from survey.study import Study, load_study
 
 PREFERRED_KERNEL = "survey"
@@ -178,7 +179,7 @@ def render_district(job: DistrictJob) -> DistrictOutcome:
 
 
 @dataclass
-class ReportRun:
+class ReportRun(Result):
     """The result of :func:`build_reports`: one outcome per district, the index page, what ran."""
 
     study: Study

@@ -50,6 +50,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from survey.errors import ColumnError, example_rows
+from survey.results import Result
 
 __all__ = [
     "AlphaResult",
@@ -293,7 +294,7 @@ def _check_ci(level: float, method: str) -> None:
 
 
 @dataclass(frozen=True)
-class AlphaResult:
+class AlphaResult(Result):
     """Cronbach's alpha and friends for one item set; see :func:`cronbach_alpha`.
 
     Attributes mirror ``psych::alpha()$total`` (``raw_alpha``, ``std_alpha`` = std.alpha,
@@ -347,11 +348,14 @@ class AlphaResult:
         ]
         return pd.DataFrame([{name: getattr(self, name) for name in names}])
 
+    def title(self) -> str:
+        return f"Cronbach's alpha ({self.n_items} items, n = {self.n}, missing = {self.missing})"
+
     def summary(self) -> str:
         """A readable report: scale statistics, both intervals and the item table."""
         head = self.to_frame().drop(columns=["ci_level", "ci_method", "ci_low", "ci_high"])
         return "\n\n".join([
-            f"Cronbach's alpha ({self.n_items} items, n = {self.n}, missing = {self.missing})",
+            self.title(),
             head.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
             f"{self.ci_level:.0%} confidence intervals",
             self.intervals().to_string(index=False, float_format=lambda v: f"{v:.3f}"),
@@ -361,7 +365,7 @@ class AlphaResult:
 
 
 def _alpha_from_matrix(
-    x: np.ndarray, names: list[str], *, missing: str, ci: float, ci_method: str, caller: str
+    x: np.ndarray, names: list[str], *, missing: str, level: float, ci_method: str, caller: str
 ) -> AlphaResult:
     n, k = x.shape
     c = _pairwise_cov(x, names, caller)
@@ -401,11 +405,11 @@ def _alpha_from_matrix(
         "r_drop": r_drop,
         **dropped,
     })
-    _check_ci(ci, ci_method)
+    _check_ci(level, ci_method)
     interval = (
-        _feldt_interval(total["raw_alpha"], n, k, ci)
+        _feldt_interval(total["raw_alpha"], n, k, level)
         if ci_method == "feldt"
-        else _duhachek_interval(total["raw_alpha"], ase, ci)
+        else _duhachek_interval(total["raw_alpha"], ase, level)
     )
     return AlphaResult(
         raw_alpha=float(total["raw_alpha"]),
@@ -420,7 +424,7 @@ def _alpha_from_matrix(
         n=int(n),
         n_items=int(k),
         missing=missing,
-        ci_level=float(ci),
+        ci_level=float(level),
         ci_method=ci_method,
         ci_low=float(interval[0]),
         ci_high=float(interval[1]),
@@ -431,7 +435,7 @@ def _alpha_from_matrix(
 def cronbach_alpha(
     items: pd.DataFrame,
     *,
-    ci: float = 0.95,
+    level: float = 0.95,
     ci_method: CIMethod = "feldt",
     missing: MissingPolicy = "pairwise",
 ) -> AlphaResult:
@@ -442,7 +446,7 @@ def cronbach_alpha(
     items : DataFrame
         One numeric column per item, already keyed (reverse-keyed items reversed), one row
         per respondent. At least 2 items; no constant items.
-    ci : float, default 0.95
+    level : float, default 0.95
         Confidence level of ``ci_low``/``ci_high``.
     ci_method : {"feldt", "duhachek"}, default "feldt"
         ``"feldt"``: the F-distribution interval of Feldt, Woodruff & Salih (1987), as
@@ -487,7 +491,7 @@ def cronbach_alpha(
     Revelle, psych::alpha.
     """
     x, names = _item_matrix(items, missing=missing, min_items=2, caller="cronbach_alpha")
-    return _alpha_from_matrix(x, names, missing=missing, ci=ci, ci_method=ci_method, caller="cronbach_alpha")
+    return _alpha_from_matrix(x, names, missing=missing, level=level, ci_method=ci_method, caller="cronbach_alpha")
 
 
 def item_statistics(items: pd.DataFrame, *, missing: MissingPolicy = "pairwise") -> pd.DataFrame:
@@ -587,7 +591,7 @@ def _minres_one_factor(r: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
 
 
 @dataclass(frozen=True)
-class OmegaResult:
+class OmegaResult(Result):
     """McDonald's omega total from a one-factor minres model; see :func:`omega_total`.
 
     ``omega_total`` = psych's ``omega.tot``; ``omega_h`` = psych's ``omega_h`` for one
@@ -627,10 +631,13 @@ class OmegaResult:
             "n_items": self.n_items, "missing": self.missing, "notes": "; ".join(self.notes),
         }])
 
+    def title(self) -> str:
+        return (f"McDonald's omega total, one-factor minres ({self.n_items} items, n = {self.n},"
+                f" missing = {self.missing}): {self.omega_total:.3f}")
+
     def summary(self) -> str:
         return "\n\n".join([
-            f"McDonald's omega total, one-factor minres ({self.n_items} items, n = {self.n},"
-            f" missing = {self.missing}): {self.omega_total:.3f}",
+            self.title(),
             self.loadings.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
             *self.notes,
         ])
@@ -727,13 +734,22 @@ def omega_total(
 
 
 @dataclass(frozen=True)
-class FloorCeiling:
+class FloorCeiling(Result):
     """Shares of complete respondents at the lowest and highest possible sum score."""
 
     floor_share: float
     ceiling_share: float
     n_scored: int
     score_range: tuple[float, float]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: floor_share, ceiling_share, n_scored, score_low, score_high."""
+        return pd.DataFrame([{"floor_share": self.floor_share, "ceiling_share": self.ceiling_share,
+                              "n_scored": self.n_scored, "score_low": self.score_range[0],
+                              "score_high": self.score_range[1]}])
+
+    def title(self) -> str:
+        return f"Floor and ceiling shares of {self.n_scored} complete sum scores in {list(self.score_range)}"
 
 
 def _check_score_range(score_range: object) -> tuple[float, float]:
@@ -825,7 +841,7 @@ _FRAME_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class ReliabilityResult:
+class ReliabilityResult(Result):
     """Reliability of one scale, overall and by group; see :func:`reliability`."""
 
     table: pd.DataFrame = field(repr=False)
@@ -839,6 +855,11 @@ class ReliabilityResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per group (the overall row first): see :func:`reliability` for the columns."""
         return self.table.copy()
+
+    def title(self) -> str:
+        method = {"feldt": "Feldt", "duhachek": "Duhachek (ase)"}[self.ci_method]
+        return (f"Reliability of {len(self.items)} items ({', '.join(self.items)}); missing = "
+                f"{self.missing}; alpha CI: {self.ci_level:.0%} {method}; omega total: one-factor minres")
 
     def summary(self) -> str:
         """A readable table: alpha with its interval, omega, n and floor/ceiling per group."""
@@ -854,12 +875,7 @@ class ReliabilityResult:
         if t["floor_share"].notna().any():
             shown["floor"] = t["floor_share"].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
             shown["ceiling"] = t["ceiling_share"].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
-        method = {"feldt": "Feldt", "duhachek": "Duhachek (ase)"}[self.ci_method]
-        lines = [
-            f"Reliability of {len(self.items)} items ({', '.join(self.items)}); missing = "
-            f"{self.missing}; alpha CI: {self.ci_level:.0%} {method}; omega total: one-factor minres",
-            shown.to_string(index=False),
-        ]
+        lines = [self.title(), shown.to_string(index=False)]
         notes = [(i, n) for i, n in enumerate(t["notes"]) if n]
         for i, note in notes:
             label = (
@@ -871,10 +887,10 @@ class ReliabilityResult:
 
 
 def _one_group(
-    x_all: pd.DataFrame, *, missing: str, ci: float, ci_method: str, score_range: tuple[float, float] | None
+    x_all: pd.DataFrame, *, missing: str, level: float, ci_method: str, score_range: tuple[float, float] | None
 ) -> tuple[dict, pd.DataFrame]:
     x, names = _item_matrix(x_all, missing=missing, min_items=2, caller="reliability")
-    alpha = _alpha_from_matrix(x, names, missing=missing, ci=ci, ci_method=ci_method, caller="reliability")
+    alpha = _alpha_from_matrix(x, names, missing=missing, level=level, ci_method=ci_method, caller="reliability")
     notes = []
     negative = alpha.item_stats.loc[alpha.item_stats["r_drop"] < 0, "item"].tolist()
     if negative:
@@ -892,7 +908,7 @@ def _one_group(
     fc = floor_ceiling(x_all, score_range) if score_range is not None else None
     row = {
         "alpha": alpha.raw_alpha, "std_alpha": alpha.std_alpha, "ase": alpha.ase,
-        "ci_low": alpha.ci_low, "ci_high": alpha.ci_high, "ci_method": ci_method, "ci_level": ci,
+        "ci_low": alpha.ci_low, "ci_high": alpha.ci_high, "ci_method": ci_method, "ci_level": level,
         "omega_total": omega_value, "average_r": alpha.average_r, "n": alpha.n,
         "n_items": alpha.n_items,
         "n_scored": fc.n_scored if fc else pd.NA,
@@ -904,12 +920,12 @@ def _one_group(
 
 
 def reliability(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     items: Sequence[str],
+    *,
     by: str | Sequence[str] | None = None,
     score_range: tuple[float, float] | None = None,
-    *,
-    ci: float = 0.95,
+    level: float = 0.95,
     ci_method: CIMethod = "feldt",
     missing: MissingPolicy = "pairwise",
     overall: bool = True,
@@ -919,7 +935,7 @@ def reliability(
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per respondent.
     items : list of str
         The scale's item columns, already keyed (reverse-keyed items reversed).
@@ -929,8 +945,9 @@ def reliability(
     score_range : (low, high), optional
         Possible range of the sum score; gives ``floor_share``/``ceiling_share`` (NaN and
         ``n_scored`` missing when not given).
-    ci, ci_method, missing
-        As :func:`cronbach_alpha`.
+    level, ci_method, missing
+        As :func:`cronbach_alpha`: confidence level and interval (``"feldt"`` or ``"duhachek"``)
+        of alpha, and the missing-data policy.
     overall : bool, default True
         Add a row for all respondents together (``scope == "overall"``).
     group_errors : {"raise", "record"}, default "raise"
@@ -962,20 +979,20 @@ def reliability(
 
     R: ``psych::alpha(df[, items])``; by group ``by(df[, items], df$district, psych::alpha)``.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise ColumnError(f"reliability: expected a DataFrame, found {type(df).__name__}")
+    if not isinstance(data, pd.DataFrame):
+        raise ColumnError(f"reliability: expected a DataFrame, found {type(data).__name__}")
     items = [items] if isinstance(items, str) else list(items)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    absent = [c for c in [*items, *by_cols] if c not in df.columns]
+    absent = [c for c in [*items, *by_cols] if c not in data.columns]
     if absent:
         raise ColumnError(f"reliability: columns not in the data: {', '.join(map(str, absent))}")
     if group_errors not in ("raise", "record"):
         raise ColumnError(f"reliability: group_errors must be 'raise' or 'record'; found {group_errors!r}")
-    _check_ci(ci, ci_method)
+    _check_ci(level, ci_method)
     if score_range is not None:
         score_range = _check_score_range(score_range)
     for col in by_cols:
-        blank = df.index[df[col].isna()]
+        blank = data.index[data[col].isna()]
         if len(blank):
             raise ColumnError(
                 f"reliability: grouping column {col} is missing at {example_rows(blank)}; "
@@ -985,15 +1002,15 @@ def reliability(
     parts: list[tuple[dict, pd.DataFrame | None]] = []
     groups: list[tuple[dict, pd.DataFrame]] = []
     if overall or not by_cols:
-        groups.append(({"scope": "overall", **{c: pd.NA for c in by_cols}}, df[items]))
+        groups.append(({"scope": "overall", **{c: pd.NA for c in by_cols}}, data[items]))
     if by_cols:
-        for key, sub in df.groupby(by_cols, sort=True, observed=True):
+        for key, sub in data.groupby(by_cols, sort=True, observed=True):
             key = key if isinstance(key, tuple) else (key,)
             groups.append(({"scope": "group", **dict(zip(by_cols, key, strict=True))}, sub[items]))
     for label, sub in groups:
         try:
             row, item_table = _one_group(
-                sub, missing=missing, ci=ci, ci_method=ci_method, score_range=score_range
+                sub, missing=missing, level=level, ci_method=ci_method, score_range=score_range
             )
         except ColumnError as err:
             if group_errors == "raise":
@@ -1004,7 +1021,7 @@ def reliability(
                 raise ColumnError(f"{err} [group: {where}]") from None
             row = {col: np.nan for col in _FRAME_COLUMNS if col != "scope"}
             row.update(
-                ci_method=ci_method, ci_level=ci, n=len(sub), n_items=len(items),
+                ci_method=ci_method, ci_level=level, n=len(sub), n_items=len(items),
                 n_scored=pd.NA, notes=str(err),
             )
             item_table = None
@@ -1012,8 +1029,8 @@ def reliability(
 
     table = pd.DataFrame([p[0] for p in parts], columns=[*by_cols, *_FRAME_COLUMNS])
     for col in by_cols:
-        if pd.api.types.is_integer_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
-            table[col] = table[col].astype("Int64" if pd.api.types.is_integer_dtype(df[col]) else "boolean")
+        if pd.api.types.is_integer_dtype(data[col]) or pd.api.types.is_bool_dtype(data[col]):
+            table[col] = table[col].astype("Int64" if pd.api.types.is_integer_dtype(data[col]) else "boolean")
     table["n_scored"] = table["n_scored"].astype("Int64")
     table["n"] = table["n"].astype("Int64")
     item_frames = [
@@ -1028,5 +1045,5 @@ def reliability(
             item_stats[col] = item_stats[col].astype(table[col].dtype)
     return ReliabilityResult(
         table=table, item_stats=item_stats, items=tuple(items), by=tuple(by_cols),
-        missing=missing, ci_level=float(ci), ci_method=ci_method,
+        missing=missing, ci_level=float(level), ci_method=ci_method,
     )

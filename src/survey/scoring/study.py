@@ -31,6 +31,7 @@ from survey import __version__
 from survey.instruments import Instrument
 from survey.instruments.points import option_points
 from survey.outputs import require_manifest, sha256_of, write_csv, write_manifest, write_parquet
+from survey.results import Result
 from survey.scoring.engine import score
 from survey.scoring.reliability import reliability
 from survey.scoring.summary import score_summary
@@ -44,7 +45,7 @@ def outputs(study: Study) -> list[Path]:
 
 
 @dataclass
-class StudyScores:
+class StudyScores(Result):
     """Scores of every respondent and what went into them."""
 
     study: Study
@@ -54,15 +55,28 @@ class StudyScores:
     item_stats: pd.DataFrame = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
+        """The scored responses: one row per respondent (the data itself, not a copy)."""
         return self.scored
 
-    def summary(self) -> str:
+    def overview(self) -> pd.DataFrame:
+        """Per instrument: respondents by scoring status, and overall alpha and omega total."""
         wide = self.status.pivot(index="instrument", columns="status", values="n")
         overall = self.reliability[self.reliability["scope"] == "overall"].set_index("instrument")
         wide["alpha"] = overall["alpha"].round(3)
         wide["omega_total"] = overall["omega_total"].round(3)
         order = ["complete", "prorated", "not_scorable", "not_eligible", "invalid", "total", "alpha", "omega_total"]
-        return wide[[c for c in order if c in wide.columns]].to_string()
+        return wide[[c for c in order if c in wide.columns]]
+
+    def summary(self) -> str:
+        """The overview as text."""
+        return self.overview().to_string()
+
+    def title(self) -> str:
+        instruments = self.status["instrument"].nunique()
+        return f"Scores of study {self.study.id}: {len(self.scored)} respondents, {instruments} instruments"
+
+    def display_frame(self) -> pd.DataFrame:
+        return self.overview().reset_index()
 
 
 def plot_totals(scores: StudyScores, instrument: str | None = None):

@@ -247,7 +247,18 @@ def parse_config(spec: dict, where: str | Path) -> StudyConfig:
 
 
 def load_study(path: str | Path) -> Study:
-    """Read and validate a study configuration; errors name the key, the expectation and the finding."""
+    """Read and validate a study configuration; errors name the key, the expectation and the finding.
+
+    ``path`` is a ``study.yaml`` or the folder holding one. The :class:`Study` knows its inputs,
+    instruments, design, indicators, what it can support (``capabilities()``) and where every
+    output goes (``paths``).
+
+    Example
+    -------
+    >>> study = load_study("data/demo/study.yaml")            # doctest: +SKIP
+    >>> study.id, study.waves                                  # doctest: +SKIP
+    ('demo', (2023, 2024))
+    """
     path = Path(path)
     if path.is_dir():
         path = path / "study.yaml"
