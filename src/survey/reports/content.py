@@ -168,12 +168,12 @@ class DistrictReport:
         return bool(entry is not None and entry.targets)
 
     def pct(self, value) -> str:
-        return formatting.percent(pd.Series([value])).iloc[0]
+        """A proportion as a percentage (``0.097`` -> ``9.7``)."""
+        return formatting.number_text(value, 1, scale=100)
 
-    def points(self, value, signed: bool = True) -> str:
-        table = pd.DataFrame({"estimate": [value], "ci_low": [np.nan], "ci_high": [np.nan]})
-        return formatting.points_with_ci(table).iloc[0] if signed else formatting.percent(pd.Series([abs(value)])
-                                                                                           ).iloc[0]
+    def points(self, value) -> str:
+        """A difference of proportions in percentage points, signed (``+2.7``, ``−7.3``)."""
+        return formatting.number_text(value, 1, signed=True, scale=100)
 
     def interval(self, low, high) -> str:
         return f"{self.pct(low)}–{self.pct(high)}"
@@ -503,77 +503,13 @@ class DistrictReport:
             parts.append(self._t("change.sentence_none", before=before))
         return self.sentences(parts)
 
-    # ---- targets
-    def target_status(self, rows: pd.DataFrame, year: str, value: float) -> pd.Series:
-        """met / not_met / uncertain, or not_yet_reached / uncertain_not_due before the target year."""
-        side = formatting.ci_side(rows, value)
-        due = rows["wave"].astype(int) >= int(year)
-        status = np.where(side == "above", "met",
-                          np.where(side == "below", np.where(due, "not_met", "not_yet_reached"),
-                                   np.where(side == "overlaps", np.where(due, "uncertain", "uncertain_not_due"),
-                                            "unknown")))
-        status = np.where(marks.unmarked(rows), status, "unknown")
-        return pd.Series(status, index=rows.index)
-
-    def target_rows(self, indicator) -> pd.DataFrame:
-        prev = self.rows.prevalence
-        prev = prev[prev["method"] == self.method]
-        rows = prev[(prev["indicator"] == indicator.id) & prev["wave"].isin(self.waves)
-                    & (prev["wave"] <= self.wave)].copy()
-        rows["area"] = np.where(rows["district"] == CITY, "city", "district")
-        rows = rows.sort_values(["area", "wave"], ascending=[False, True]).reset_index(drop=True)
-        for year, value in indicator.targets.items():
-            rows[f"target_{year}"] = float(value)
-            rows[f"status_{year}"] = self.target_status(rows, year, float(value)).to_numpy()
-        return rows.drop(columns=["n_weighted"], errors="ignore")
-
-    def target_sentence(self, indicator, rows: pd.DataFrame) -> str:
-        own = rows[(rows["area"] == "district") & (rows["wave"] == self.wave)]
-        if own.empty or not marks.unmarked(own)[0]:
-            return ""
-        row = own.iloc[0]
-        statuses = [self._t("targets.status_item", year=year, value=f"{float(v) * 100:g}",
-                            status=self._t(f"targets.status.{row[f'status_{year}']}", year=year))
-                    for year, v in sorted(indicator.targets.items())]
-        return self._t("sections.targets.district_now", indicator=self._indicator_label(indicator.id),
-                       value=self.pct(row["estimate"]), interval=self.interval(row["ci_low"], row["ci_high"]),
-                       statuses=_join(statuses, self.lang))
-
+    # ---- targets and subgroups (survey.reports.targets, survey.reports.subgroups)
     def targets(self) -> Section:
         """Indicators with targets against each target, with the target year taken into account."""
-        tables, figs = [], []
-        prose = [self._t("sections.targets.prose")]
-        for indicator in (i for i in self.indicators if i.targets):
-            rows = self.target_rows(indicator)
-            label = self._indicator_label(indicator.id)
-            display = pd.DataFrame({
-                self._t("columns.area"): np.where(rows["area"] == "city", self.city_name, self.district_name),
-                self._t("columns.wave"): rows["wave"].astype(int).astype(str),
-                self._t("columns.percent_ci"): formatting.percent_with_ci(rows),
-                self._t("columns.n"): formatting.number(rows["n"]),
-            })
-            for year, value in sorted(indicator.targets.items()):
-                display[self._t("columns.target_status", year=year, value=f"{float(value) * 100:g}")] = \
-                    rows[f"status_{year}"].map(lambda s, y=year: self._t(f"targets.status.{s}", year=y))
-            prose.append(self.target_sentence(indicator, rows))
-            targets = {str(y): float(v) for y, v in indicator.targets.items()}
-            tables.append(ReportTable(f"targets_{indicator.id}", self._t("sections.targets.table_caption",
-                                                                             indicator=label), display, rows,
-                                      self._notes(self._t("sections.targets.notes"), shown=rows)))
-            fig = figures.literacy_against_targets(
-                rows.assign(district=rows["area"]), targets, district_name=self.district_name,
-                city_name=self.city_name, ylabel=self._t("axes.indicator_percent", indicator=label),
-                target_label=lookup("axes.target_line", self.lang))
-            figs.append(ReportFigure(
-                f"targets_{indicator.id}", fig,
-                alt=self._t("figures.targets.alt", indicator=label, targets=_join(
-                    [self._t("targets.line", year=y, value=f"{v * 100:g}") for y, v in sorted(targets.items())],
-                    self.lang)),
-                caption=self._t("figures.targets.caption", indicator=label)))
-        return self._finish(Section("targets", self._t("sections.targets.title"), self.sentences(prose),
-                                    tables, figs))
+        from survey.reports.targets import targets_section
 
-    # ---- subgroups
+        return targets_section(self)
+
     def _variable_label(self, variable: str) -> str:
         return label_of("subgroup_variables", variable, self.lang)
 
@@ -595,81 +531,11 @@ class DistrictReport:
                       key=lambda x: (0, float(x)) if x.replace(".", "", 1).isdigit() else (1, x))
         return ordered + rest
 
-    def subgroup_rows(self) -> pd.DataFrame:
-        """This wave's subgroup estimates of the district (crude), with each level's test against the rest."""
-        sub = self.rows.subgroups
-        sub = sub[(sub["wave"] == self.wave) & (sub["district"] == self.district)].copy()
-        tests = self.rows.subgroup_tests
-        tests = tests[tests["wave"] == self.wave][["variable", "level", "indicator", "estimate", "ci_low", "ci_high",
-                                                   "p_value", "estimate_rest", "direction"]]
-        tests = tests.rename(columns={"estimate": "difference", "ci_low": "difference_ci_low",
-                                      "ci_high": "difference_ci_high", "estimate_rest": "rest_estimate"})
-        sub = sub.merge(tests, on=["variable", "level", "indicator"], how="left")
-        sub["direction"] = sub["direction"].fillna("untested")
-        sub["variable_label"] = sub["variable"].map(self._variable_label)
-        sub["level_label"] = [self._level_names(v).get(lv, lv) for v, lv in zip(sub["variable"], sub["level"],
-                                                                                 strict=True)]
-        sub["label"] = sub["indicator"].map(self._indicator_label)
-        return sub
-
-    def worst_groups(self, sub: pd.DataFrame, indicator: str, limit: int = 3) -> pd.DataFrame:
-        """The groups significantly worse than the rest of the district on an indicator, worst first.
-
-        Worse is higher, or lower for an indicator with targets (targets are minimums).
-        """
-        worse = "lower" if self.higher_is_better(indicator) else "higher"
-        rows = sub[(sub["indicator"] == indicator) & (sub["direction"] == worse)]
-        return rows.reindex(rows["difference"].abs().sort_values(ascending=False).index).head(limit)
-
-    def group_text(self, row) -> str:
-        return self._t("subgroups.group", variable=row.variable_label, level=row.level_label,
-                       value=self.pct(row.estimate), interval=self.interval(row.ci_low, row.ci_high),
-                       rest=self.pct(row.rest_estimate))
-
     def subgroups(self) -> Section:
         """Indicators by each declared subgroup variable, n beside every percentage, marks by the rule that fired."""
-        sub = self.subgroup_rows()
-        variables = [v for v in self.study.config.subgroups if v in set(sub["variable"])]
-        sub["cell"] = formatting.with_n(formatting.percent_with_ci(sub), sub["n"]).to_numpy()
-        sub["_v"] = sub["variable"].map({v: i for i, v in enumerate(variables)})
-        sub["_l"] = [self._level_order(v, sub.loc[sub["variable"] == v, "level"]).index(lv)
-                     for v, lv in zip(sub["variable"], sub["level"], strict=True)]
-        sub = sub.sort_values(["_v", "_l"])
-        ids = [i.id for i in self.indicators if i.id in set(sub["indicator"])]
-        wide = sub.pivot_table(index=["_v", "_l", "variable_label", "level_label"], columns="indicator",
-                               values="cell", aggfunc="first").reset_index()
-        display = pd.DataFrame({self._t("columns.subgroup"): wide["variable_label"],
-                                self._t("columns.level"): wide["level_label"]})
-        for indicator in ids:
-            display[self._indicator_label(indicator)] = wide[indicator].fillna(marks.NOT_APPLICABLE).to_numpy()
-        counted = marks.counts(sub)
-        prose = [self._t("sections.subgroups.prose", variables=_join([self._variable_label(v) for v in variables],
-                                                                     self.lang),
-                         method=self._method_label("crude"))]
-        prose.append(self._t("sections.subgroups.counts", cells=counted["cells"], suppressed=counted["suppressed"]))
-        if counted["not_applicable"]:
-            prose.append(self._t("sections.subgroups.not_applicable", count=counted["not_applicable"]))
-        if self.method != "crude":
-            prose.append(self._t("sections.subgroups.crude_note", method=self._method_label()))
-        named = []
-        for indicator in ids:
-            worst = self.worst_groups(sub, indicator)
-            if len(worst):
-                key = "subgroups.worst_lower" if self.higher_is_better(indicator) else "subgroups.worst_higher"
-                named.append(self._t(key, indicator=self._indicator_label(indicator),
-                                     groups=_join([self.group_text(r) for r in worst.itertuples()], self.lang)))
-        if named:
-            prose += named
-        elif sub["direction"].eq("no_difference").any():
-            prose.append(self._t("subgroups.none_worse"))
-        else:
-            prose.append(self._t("subgroups.none_tested"))
-        data = sub.drop(columns=["_v", "_l", "cell"]).reset_index(drop=True)
-        notes = self._notes(self._t("sections.subgroups.notes"), shown=sub)
-        return self._finish(Section("subgroups", self._t("sections.subgroups.title"), self.sentences(prose),
-                                    [ReportTable("subgroups", self._t("sections.subgroups.table_caption",
-                                                                      method=self._method_label("crude")),
-                                                 display, data, notes)]))
+        from survey.reports.subgroups import subgroups_section
+
+        return subgroups_section(self)
 
     # ---- pilot
     def pilot(self) -> Section:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from survey.reports import marks
 from survey.reports.section import Section
+from survey.reports.subgroups import subgroup_rows, worst_groups
+from survey.reports.targets import target_rows, target_sentence
 
 if TYPE_CHECKING:
     from survey.reports.content import DistrictReport
@@ -50,7 +52,7 @@ def target_sentences(report: DistrictReport) -> list[str]:
         return []
     out = []
     for indicator in (i for i in report.indicators if i.targets):
-        sentence = report.target_sentence(indicator, report.target_rows(indicator))
+        sentence = target_sentence(report, indicator, target_rows(report, indicator))
         if sentence:
             out.append(sentence)
     return out
@@ -75,10 +77,10 @@ def worst_group_sentence(report: DistrictReport) -> str:
     """The group doing worst on one indicator, with its interval, from a significant contrast."""
     if not report.capabilities["subgroups"]:
         return ""
-    sub = report.subgroup_rows()
+    sub = subgroup_rows(report)
     candidates = []
     for indicator in report.indicators:
-        worst = report.worst_groups(sub, indicator.id, limit=1)
+        worst = worst_groups(report, sub, indicator.id, limit=1)
         if len(worst):
             candidates.append(worst.iloc[0])
     if not candidates:

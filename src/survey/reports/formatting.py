@@ -45,6 +45,26 @@ def _number(values: pd.Series, digits: int, signed: bool = False) -> pd.Series:
     return text.where(values.notna(), MISSING).astype(object)
 
 
+def number_text(value, digits: int = 1, signed: bool = False, scale: float = 1.0) -> str:
+    """One number as :func:`_number` writes it (half up, minus sign, no ``-0.0``), without a Series.
+
+    >>> number_text(0.2345, 1, scale=100), number_text(-0.0004, 1, signed=True, scale=100)
+    ('23.5', '0.0')
+    """
+    try:
+        value = float(value) * scale
+    except (TypeError, ValueError):
+        return MISSING
+    if not np.isfinite(value):
+        return MISSING
+    factor = 10.0**digits
+    rounded = float(np.sign(value) * np.floor(abs(value) * factor + 0.5 + 1e-9) / factor)
+    text = f"{rounded:+.{digits}f}" if signed else f"{rounded:.{digits}f}"
+    if text.lstrip("+-").strip("0.") == "":
+        text = text.lstrip("+-")
+    return text.replace("-", "−")
+
+
 def percent(values: pd.Series, digits: int = 1) -> pd.Series:
     """Proportions as percentages (``0.2345`` -> ``'23.5'``); missing values as a dash."""
     return _number(pd.to_numeric(values, errors="coerce") * 100, digits)

@@ -33,6 +33,7 @@ Example
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,12 @@ REVIEW_REASONS = {
 }
 
 
+@lru_cache(maxsize=1024)
+def _review_kinds(reason: str) -> frozenset:
+    """The review rules a ``flag_reason`` names (a reason string occurs many times: parsed once)."""
+    return frozenset(kind for kind, pattern in REVIEW_REASONS.items() if re.search(pattern, reason))
+
+
 def _parts(reasons: pd.Series) -> pd.Series:
     return reasons.fillna("").astype(str).str.split("; ")
 
@@ -84,9 +91,9 @@ def mark_kinds(table: pd.DataFrame) -> pd.DataFrame:
     out["suppressed"] = flags.eq("suppress") & ~blank
     shown = ~blank & ~out["suppressed"]
     out["footnote"] = shown & flags.eq("footnote")
-    for kind, pattern in REVIEW_REASONS.items():
-        plain = re.sub(r"\((?!\?)", "(?:", pattern)  # the same pattern without capturing groups
-        out[kind] = shown & flags.eq("review") & reasons.str.contains(plain, regex=True)
+    found = reasons.map(_review_kinds)
+    for kind in REVIEW_REASONS:
+        out[kind] = shown & flags.eq("review") & found.map(lambda kinds, k=kind: k in kinds).astype(bool)
     # a review flag whose reason names no known rule still gets a (general) review mark, never none
     out["review_other"] = shown & flags.eq("review") & ~out[list(REVIEW_REASONS)].any(axis=1)
     return out

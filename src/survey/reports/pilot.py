@@ -70,12 +70,12 @@ def primary_rows(report: DistrictReport) -> pd.DataFrame:
 
 def _effect_text(report: DistrictReport, row) -> str:
     """A difference signed (``+3.71 (−3.06, 10.05)``); an odds ratio as a ratio (``1.18 (0.93–1.49)``)."""
+    values = [row.shown_estimate, row.shown_ci_low, row.shown_ci_high]
     if row.unit == "odds_ratio":
-        values = formatting.number(pd.Series([row.shown_estimate, row.shown_ci_low, row.shown_ci_high]), 2)
-        return f"{values[0]} ({values[1]}–{values[2]})"
-    table = pd.DataFrame({"estimate": [row.shown_estimate], "ci_low": [row.shown_ci_low],
-                          "ci_high": [row.shown_ci_high]})
-    return formatting.points_with_ci(table, digits=2, scale=1).iloc[0]
+        estimate, low, high = (formatting.number_text(v, 2) for v in values)
+        return f"{estimate} ({low}–{high})"
+    estimate, low, high = (formatting.number_text(v, 2, signed=i == 0) for i, v in enumerate(values))
+    return f"{estimate} ({low}, {high})"
 
 
 def verdict_sentence(report: DistrictReport, rows: pd.DataFrame) -> str:
