@@ -48,8 +48,8 @@ SUPPRESS_REASONS = {
     "wide_ci": r"^CI width [\d.]+ >= ([\d.]+)",
     "relative_width": r"^relative CI width [\d.]+% > ([\d.]+%)",
     "small_n": r"^n \d+ < (?:minimum )?(\d+)",
-    "rse": r"^RSE [\d.]+% >= ([\d.]+%)",
-    "cv": r"^CV [\d.]+% > ([\d.]+%)$",
+    "rse": r"^RSE [\w.]+% >= ([\d.]+%)",
+    "cv": r"^CV [\w.]+% > ([\d.]+%)$",
     "no_interval": r"^no estimate",
 }
 FOOTNOTE_REASONS = {
@@ -100,11 +100,19 @@ def mark_kinds(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def cell_marks(table: pd.DataFrame) -> pd.Series:
-    """The marks of each row: ``—`` or ``‡`` alone, else the footnote and review marks ('' for none)."""
+    """The marks of each row: ``—`` or ``‡`` alone, else the footnote and review marks ('' for none).
+
+    Without ``flag_reason`` the rule is unknown: a footnote or review flag gets ``†`` (legend:
+    ``marks.caution``, which says no more than that).
+    """
     kinds = mark_kinds(table)
     text = pd.Series("", index=table.index, dtype=object)
-    for kind, symbol in SYMBOLS.items():
-        text = text.where(~kinds[kind], text + symbol)
+    if "flag_reason" in table:
+        for kind, symbol in SYMBOLS.items():
+            text = text.where(~kinds[kind], text + symbol)
+    else:
+        flags = table.get("flag", pd.Series("present", index=table.index)).astype(str)
+        text = text.where(~flags.isin(["footnote", "review"]), SYMBOLS["footnote"])
     text = text.where(~kinds["suppressed"], SUPPRESSED)
     return text.where(~kinds["not_applicable"], NOT_APPLICABLE)
 

@@ -69,17 +69,23 @@ def definitions_section(report: DistrictReport) -> Section:
             items.append(report._t("definitions.standard_approximate"))
     items.append(population_sentence(report))
     prose = "\n".join(f"- {item}" for item in items if item)
+    sources = [c for c in dict.fromkeys(definitions["citation"]) if c]
+    number = {c: i + 1 for i, c in enumerate(sources)}
     display = pd.DataFrame({
         report._t("columns.indicator"): definitions["indicator"].map(labels).to_numpy(),
-        report._t("columns.instrument"): definitions["instrument_name"].to_numpy(),
+        report._t("columns.instrument"): definitions["instrument_name"].replace("", formatting.MISSING).to_numpy(),
         report._t("columns.definition"): definitions["rule"].to_numpy(),
         report._t("columns.kind"): [report._t("definitions.kind_screen" if s else "definitions.kind_criterion")
                                     for s in definitions["screen"]],
-        report._t("columns.citation"): definitions["citation"].replace("", formatting.MISSING).to_numpy(),
+        report._t("columns.citation"): [f"[{number[c]}]" if c else formatting.MISSING
+                                        for c in definitions["citation"]],
     })
+    references = lookup("list_separator_clauses", report.lang).join(f"[{number[c]}] {c}" for c in sources)
+    notes = report.sentences([report._t("sections.definitions.notes"),
+                              report._t("definitions.references", references=references) if sources else ""])
     return Section("definitions", report._t("sections.definitions.title"), prose, [
         ReportTable("definitions", report._t("sections.definitions.table_caption"), display,
-                    definitions.reset_index(drop=True), report._t("sections.definitions.notes"))])
+                    definitions.reset_index(drop=True), notes)])
 
 
 def population_sentence(report: DistrictReport) -> str:

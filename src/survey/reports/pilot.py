@@ -161,13 +161,13 @@ def pilot_section(report: DistrictReport) -> Section:
                                        for s in rows["significant"]],
     })
     method = rows["method"].iloc[0] if len(rows) else ""
-    prose = [timing_sentence(report), verdict_sentence(report, rows),
-             report._t("sections.pilot.prose", programme=programme)]
+    paragraphs = [f"**{verdict_sentence(report, rows)}**", timing_sentence(report),
+                  report._t("sections.pilot.prose", programme=programme)]
     notes = report._t("sections.pilot.notes", interval=label_of("effect_methods", method, report.lang),
                       rule=report._t(f"pilot.rule_{report.study.config.analysis.effects.primary_interval}"),
                       clusters=int(effects["n_clusters"].max()))
     figure = _trend_figure(report)
-    return report._finish(Section("pilot", title, report.sentences(prose), [
+    return report._finish(Section("pilot", title, "\n\n".join(p for p in paragraphs if p.strip("*")), [
         ReportTable("pilot_effects", report._t("sections.pilot.table_caption"), display,
                     effects.reset_index(drop=True), notes)], [figure] if figure else []))
 
