@@ -137,6 +137,8 @@ def test_a_step_is_stale_when_an_output_is_older_than_an_input(writable_copy):
     table = study.reports_dir / "tables" / "prevalence.csv"
     scored = study.processed_dir / "scored.parquet"
     saved = table.stat()
+    config = study.config_file.stat()
+    os.utime(study.config_file, (config.st_atime, scored.stat().st_mtime - 120))  # a fresh checkout's is new
     os.utime(table, (saved.st_atime, scored.stat().st_mtime - 60))
     assert steps.stale(study) == ["estimate", "effects"]  # a step after a stale one is stale too
     assert steps.step("estimate").why_stale(study) == "scored.parquet is newer than prevalence.csv"

@@ -28,7 +28,8 @@ def _small_study_writer():
 LANGS = ("zh", "en")
 #: Words a report may only use when the study has what they name (capability -> words, per language).
 NEEDS_WORDS = {
-    "change": {"zh": ("两轮调查间的变化", "显著上升", "显著下降"), "en": ("Change between survey rounds", "rose", "fell")},
+    "change": {"zh": ("两轮调查间的变化", "显著上升", "显著下降"),
+               "en": ("Change between survey rounds", "rose", "fell")},
     "pilot": {"zh": ("试点", "双重差分"), "en": ("pilot", "difference-in-differences")},
     "raking": {"zh": ("人口构成调整", "raking", "人口边际"), "en": ("raked", "population margins")},
     "standardisation": {"zh": ("标化", "标准人口"), "en": ("standardis", "standard population")},

@@ -313,7 +313,6 @@ class DistrictData:
     pilot_start: int | None
     pilot_start_date: object
     pilots: tuple[str, ...]
-    data_version: str
     prevalence: pd.DataFrame = field(repr=False)
     subgroups: pd.DataFrame = field(repr=False)
     change: pd.DataFrame = field(repr=False)
@@ -344,15 +343,11 @@ class DistrictData:
                 sha.update(repr(value).encode())
         return sha.hexdigest()
 
-
-def data_version(study: Study) -> str:
-    """A short fingerprint of the data the reports show: SHA-256 of the scored file and the step tables."""
-    sha = hashlib.sha256()
-    for path in (study.paths.scored, *(getattr(study.paths, TABLE_FILES[name]) for name in TABLE_FILES)):
-        if path.is_file():
-            sha.update(path.name.encode())
-            sha.update(path.read_bytes())
-    return sha.hexdigest()[:12]
+    @property
+    def data_version(self) -> str:
+        """The report's data version: the first 12 hex digits of :meth:`digest`, a fingerprint of exactly
+        the rows the report shows (it changes when, and only when, the report's own inputs do)."""
+        return self.digest()[:12]
 
 
 @dataclass
@@ -374,7 +369,6 @@ class ReportData:
     comparisons: TestedComparisons = field(repr=False)
     pilots: dict[str, int] = field(default_factory=dict)
     pilot_dates: dict = field(default_factory=dict)
-    version: str = ""
 
     @classmethod
     def load(cls, study: Study) -> ReportData:
@@ -400,8 +394,7 @@ class ReportData:
                    makeup=sample_makeup(study, scored), population=population_figures(study, sample),
                    completion=completion_counts(study, scored), quality=quality_counts(study, scored),
                    fieldwork=fieldwork_dates(study, scored), comparisons=comparisons,
-                   pilots={d: (v if isinstance(v, int) else v.year) for d, v in dates.items()}, pilot_dates=dates,
-                   version=data_version(study))
+                   pilots={d: (v if isinstance(v, int) else v.year) for d, v in dates.items()}, pilot_dates=dates)
 
     def write(self, path: str | Path) -> Path:
         """Hand the loaded inputs to worker kernels: a pickle, private to one build (never kept).
@@ -447,7 +440,6 @@ class ReportData:
         return DistrictData(
             district=district, method=self.method, level=tests.level, pilot_start=self.pilots.get(district),
             pilot_start_date=self.pilot_dates.get(district), pilots=tuple(sorted(self.pilots)),
-            data_version=self.version,
             prevalence=rows(self.prevalence), subgroups=rows(self.subgroups, with_city=False),
             change=rows(self.change),
             effects=(self.effects if district in self.pilots else self.effects.iloc[0:0]).reset_index(drop=True),
