@@ -45,7 +45,7 @@ def test_the_demo_loads_into_typed_frozen_objects():
     (lambda s: s.update(desing={}), "(top level): unexpected key(s): 'desing'"),
     (lambda s: s["design"].update(lonely_psu="drop"), "design.lonely_psu: expected one of 'fail', 'remove'"),
     (lambda s: s["inputs"][0].update(id="Wave 1"), "inputs.0.id: expected text matching"),
-    (lambda s: s["age_groups"].update(labels=["18-29", "30+"]), "age_groups: expected one label per break"),
+    (lambda s: s["age_groups"].update(labels=["18-29", "30+"]), "age_groups.labels: expected 5 labels, one per break"),
     (lambda s: s["pilot"].update(start_column="pilot_start_year"), "pilot: expected either `districts` and"),
     (lambda s: s["indicators"][0]["targets"].update({"2030": 30}), "indicators.0.targets.2030: expected a number <= 1"),
     (lambda s: s["instruments"].update(epds={"cutof": 13}), "instruments.epds.cutof: expected one of"),

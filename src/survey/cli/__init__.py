@@ -1,8 +1,11 @@
 """The `survey` command: a thin face over the package's functions.
 
 One module per step of the data flow registers its commands on the shared ``app``. Every
-command calls one public function and prints its result. Problems with the user's input
-(SurveyError) print one line and exit with status 2, never a traceback.
+command calls one public function and prints its result. Whatever goes wrong, the terminal
+gets one line, never a traceback: problems with the user's input (SurveyError) and usage
+errors say what to do and exit with status 2; anything unexpected says so, exits with status
+1 and leaves the traceback in a log file outside the repository (:mod:`survey.cli.crash_log`).
+Mobile and resident ID numbers are masked in every line and in the log.
 """
 
 from __future__ import annotations
@@ -11,25 +14,54 @@ import sys
 
 import typer
 
-from survey.cli import demo, effects, estimation, intake, reports, scoring  # noqa: F401  (register their commands)
+from survey.cli import demo, effects, estimation, init, intake, reports, scoring  # noqa: F401  (register their commands)
 from survey.cli.app import app
 from survey.errors import SurveyError
+from survey.masking import mask_text
 
 __all__ = ["app", "main"]
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line, identifiers masked."""
+    return " ".join(str(mask_text(str(text))).split())
+
+
+def _usage_error(error: BaseException) -> bool:
+    """A click usage error, or one of the copy of click that typer 0.29 ships: it knows its message and exit code."""
+    import click
+
+    if isinstance(error, click.exceptions.ClickException):
+        return True
+    return hasattr(error, "format_message") and hasattr(error, "exit_code") and hasattr(error, "ctx")
 
 
 def main() -> None:
     try:
         app(standalone_mode=False)
     except SurveyError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {one_line(error)}", err=True)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
+        typer.echo("error: interrupted", err=True)
         sys.exit(130)
-    except Exception as error:  # click's usage errors
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
+    except typer.Exit as stop:
+        sys.exit(stop.exit_code)
+    except SystemExit:
         raise
+    except Exception as error:
+        if _usage_error(error):
+            if type(error).__name__ == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
+                typer.echo(error.ctx.get_help())
+                sys.exit(0)
+            command = getattr(getattr(error, "ctx", None), "command_path", None) or "survey"
+            typer.echo(f"error: {one_line(error.format_message())} (see `{command} --help`)", err=True)
+            sys.exit(error.exit_code)
+        # a bug, or something no check foresaw: one line here, the traceback in the log
+        from survey.cli.crash_log import write_crash_log
+
+        log = write_crash_log(error)
+        where = f"the traceback is in {log}" if log else "the traceback could not be written to a log file"
+        message = one_line(error)[:200]
+        typer.echo(f"error: unexpected {type(error).__name__}: {message}; {where}; please report it", err=True)
+        sys.exit(1)

@@ -18,9 +18,24 @@ def demo(study: Path = typer.Argument(Path("data/demo/study.yaml"), help=STUDY_H
 
 
 @app.command("generate-demo")
-def generate_demo(out_dir: Path = typer.Argument(Path("data/demo"), help="Folder of the demo study.")) -> None:
-    """Regenerate the demo study's synthetic exports and its generator's record (same seed, same files)."""
+def generate_demo(
+    out_dir: Path = typer.Argument(None, help="Folder of the study (default: data/<study>)."),
+    study: str = typer.Option("demo", "--study", help="Which synthetic study: demo (清河市, two waves) or nanhu "
+                              "(南湖市, one wave, one 问卷星-style export)."),
+) -> None:
+    """Regenerate a synthetic example study's exports and its generator's record (same seed, same files)."""
     from survey.demo.checks import TRUTH_FILE
+
+    if study not in ("demo", "nanhu"):
+        raise typer.BadParameter(f"expected demo or nanhu, found {study!r}", param_hint="--study")
+    out_dir = out_dir or Path("data") / study
+    if study == "nanhu":
+        from survey.demo.nanhu import generate as generate_nanhu
+
+        made = generate_nanhu(out_dir)
+        typer.echo(f"wrote {out_dir / 'raw'}, {out_dir / 'districts.csv'} and {out_dir / TRUTH_FILE}: "
+                   f"planted {made['planted']}")
+        return
     from survey.demo.generate import generate
 
     made = generate(out_dir)

@@ -57,8 +57,9 @@ def estimate(
     if output is None:
         typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output, index=False)
+    from survey.outputs import write_csv
+
+    write_csv(output, table)
     typer.echo(f"{len(table)} rows written to {output}")
 
 

@@ -13,6 +13,7 @@ file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -156,3 +157,22 @@ def item_label(instrument: Instrument, item: str, codes: np.ndarray, rng: np.ran
             use_variant = mask & (rng.random(codes.size) < variant_share)
             out[use_variant] = np.array(labels[1:], dtype=object)[rng.integers(0, len(labels) - 1, use_variant.sum())]
     return out
+
+
+def normalise_xlsx(path: Path) -> None:
+    """Fix the workbook's timestamps so that the same seed writes the same bytes."""
+    import zipfile
+
+    fixed = (2024, 1, 1, 0, 0, 0)
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                import re
+
+                data = re.sub(
+                    rb"<dcterms:(created|modified)([^>]*)>[^<]*<", rb"<dcterms:\1\2>2024-01-01T00:00:00Z<", data
+                )
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=fixed), data, compress_type=zipfile.ZIP_DEFLATED)
+    tmp.replace(path)

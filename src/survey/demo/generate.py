@@ -199,7 +199,7 @@ def _write_wave2023(sample, params, instruments, raw: Path, seed: int) -> dict:
     with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
         writer.book.set_properties({"created": datetime(2024, 1, 1)})
         table.to_excel(writer, sheet_name="Sheet1", index=False)
-    _normalise_xlsx(path)
+    exports.normalise_xlsx(path)
     return {"wave2023": planted}
 
 
@@ -314,25 +314,6 @@ def _fix_sav_timestamp(path: Path) -> None:
         raise ValueError(f"{path}: not an SPSS system file")
     data[92:109] = b"01 Jan 2400:00:00"
     path.write_bytes(bytes(data))
-
-
-def _normalise_xlsx(path: Path) -> None:
-    """Fix the workbook's timestamps so that the same seed writes the same bytes."""
-    import zipfile
-
-    fixed = (2024, 1, 1, 0, 0, 0)
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                import re
-
-                data = re.sub(
-                    rb"<dcterms:(created|modified)([^>]*)>[^<]*<", rb"<dcterms:\1\2>2024-01-01T00:00:00Z<", data
-                )
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=fixed), data, compress_type=zipfile.ZIP_DEFLATED)
-    tmp.replace(path)
 
 
 def _write_reference_tables(frame: pd.DataFrame, params: dict, out_dir: Path) -> None:

@@ -72,11 +72,11 @@ def build_frame(params: dict, rng: np.random.Generator) -> pd.DataFrame:
     frame["household"] = frame.groupby(["community", "household"], sort=False).ngroup().astype(np.int32)
     frame["household_adults"] = frame.groupby("household")["household"].transform("size").astype(np.int8)
     frame["person"] = np.arange(len(frame), dtype=np.int32)
-    _add_demographics(frame, params, rng)
+    add_demographics(frame, params, rng)
     return frame
 
 
-def _add_demographics(frame: pd.DataFrame, params: dict, rng: np.random.Generator) -> None:
+def add_demographics(frame: pd.DataFrame, params: dict, rng: np.random.Generator) -> None:
     n = len(frame)
     kinds = {d["code"]: d["kind"] for d in params["districts"]}
     kind = frame["district"].map(kinds).to_numpy()
@@ -114,7 +114,7 @@ class WaveAnswers:
     scores: pd.DataFrame              # totals used for the truth file
 
 
-def _ordinal(theta: np.ndarray, thresholds: np.ndarray, slope: float, rng: np.random.Generator) -> np.ndarray:
+def graded_response(theta: np.ndarray, thresholds: np.ndarray, slope: float, rng: np.random.Generator) -> np.ndarray:
     """Graded-response draw: P(X >= k) = logistic(slope * (theta - threshold_k)); X in 0..K.
 
     Equivalent to counting the thresholds below theta - e / slope with e standard logistic,
@@ -190,7 +190,7 @@ class AnswerModel:
         ip = self.item_params
         for inst, theta, slope in (("phq9", dep, 1.7), ("gad7", anx, 1.7), ("isi", ins, 1.5)):
             for j, item in enumerate(self.item_ids[inst]):
-                items[item] = _ordinal(theta, ip[inst][j], slope, rng)
+                items[item] = graded_response(theta, ip[inst][j], slope, rng)
         scores = pd.DataFrame(index=f.index)
         for inst in ("phq9", "gad7", "isi"):
             scores[f"{inst}_total"] = np.sum([items[i] for i in self.item_ids[inst]], axis=0)
@@ -207,11 +207,11 @@ class AnswerModel:
             judgement_points += 5 * correct
         self_items = [i for i in self.item_ids["nmhl"] if "_s" in i]
         for j, item in enumerate(self_items):
-            items[item] = (1 + _ordinal(0.8 * lit, ip["nmhl_s"][j], 1.6, rng)).astype(np.int8)
+            items[item] = (1 + graded_response(0.8 * lit, ip["nmhl_s"][j], 1.6, rng)).astype(np.int8)
         vignette_points = np.zeros(n, dtype=np.int16)
         for j, item in enumerate(i for i in self.item_ids["nmhl"] if "_v" in i):
             dont_know = -2.6 - lit > rng.logistic(size=n)
-            points = 1 + _ordinal(lit, ip["nmhl_v"][j], 1.4, rng)
+            points = 1 + graded_response(lit, ip["nmhl_v"][j], 1.4, rng)
             code = points if key["vignette"][item] == "agree" else 6 - points
             items[item] = np.where(dont_know, 9, code).astype(np.int8)
             vignette_points += np.where(dont_know, 0, points).astype(np.int16)
@@ -236,7 +236,7 @@ class AnswerModel:
         epds_total = np.zeros(n, dtype=np.int16)
         reverse = {"epds_3", "epds_5", "epds_6", "epds_7", "epds_8", "epds_9", "epds_10"}
         for j, item in enumerate(self.item_ids["epds"]):
-            points = _ordinal(epds_theta, ip["epds"][j], 1.6, rng)
+            points = graded_response(epds_theta, ip["epds"][j], 1.6, rng)
             code = 3 - points if item in reverse else points
             items[item] = np.where(perinatal, code, -1).astype(np.int8)
             epds_total += np.where(perinatal, points, 0).astype(np.int16)

@@ -38,6 +38,7 @@ from survey.effects.mixed import did_mixed
 from survey.effects.pilot_schedule import pilot_schedule, post_waves
 from survey.effects.results import EffectResult
 from survey.errors import ColumnError, ConfigError, InputFileError
+from survey.outputs import require_manifest, write_csv, write_manifest
 from survey.study import Study, load_study
 
 PILOT, POST, TREATED = "pilot", "post", "treated"
@@ -68,6 +69,9 @@ def scored_responses(study: Study) -> pd.DataFrame:
     path = study.paths.scored
     if not path.is_file():
         raise InputFileError(f"{path}: not found; run `survey score {study.config_file}` first")
+    paths = study.paths
+    require_manifest(paths.processed, paths.scoring_manifest.name, (paths.scored.name,),
+                     f"run `survey score {study.config_file}` again")
     return pd.read_parquet(path)
 
 
@@ -232,8 +236,10 @@ def pilot_effects(
     result = EffectResult(table=table, description=description)
     if write:
         path = Path(output) if output else study.paths.pilot_effects
-        path.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(path, index=False, float_format="%.10g")
+        write_csv(path, table, float_format="%.10g")
+        if output is None:
+            write_manifest(path.parent, [path.name], {"step": "effects", "study": study.id},
+                           name=study.paths.effects_manifest.name)
         result.extra["path"] = path
     return result
 

@@ -64,7 +64,8 @@ def standard_population(name: str, root: str | Path | None = None) -> pd.DataFra
     if name in SHIPPED:
         folder = resources.files("survey.reference_data")
         table = pd.read_csv(folder.joinpath(f"{name}.csv"))
-        metadata = yaml.safe_load(folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
+        metadata = yaml.load(folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8"),
+                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     else:
         path = Path(root or ".") / name
         if not path.is_file():

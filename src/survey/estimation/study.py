@@ -30,6 +30,7 @@ import pandas as pd
 from survey.errors import ConfigError, InputFileError
 from survey.estimation import prevalence as prev
 from survey.estimation.standardization import aggregate_standard, standard_population
+from survey.outputs import require_manifest, write_csv, write_manifest
 from survey.study import Study, load_study
 
 #: Raking stops when no cell of wave x district x sex x age group moves by more than this
@@ -147,6 +148,9 @@ def _scored(study: Study) -> pd.DataFrame:
     path = study.paths.scored
     if not path.is_file():
         raise InputFileError(f"{path}: not found; run `survey score {study.config_file}` first")
+    paths = study.paths
+    require_manifest(paths.processed, paths.scoring_manifest.name, (paths.scored.name,),
+                     f"run `survey score {study.config_file}` again")
     return pd.read_parquet(path)
 
 
@@ -220,10 +224,12 @@ def prevalence_tables(study: Study | str | Path, write: bool = True) -> Prevalen
     change = prev.wave_changes(table)
     result = PrevalenceTables(study=study, prevalence=table, subgroups=sub, change=change, notes=notes)
     if write:
-        study.paths.tables.mkdir(parents=True, exist_ok=True)
-        for path, frame in zip(outputs(study), (table, sub, change), strict=True):
-            frame.to_csv(path, index=False, float_format="%.10g")
+        files = outputs(study)
+        for path, frame in zip(files, (table, sub, change), strict=True):
+            write_csv(path, frame, float_format="%.10g")
             result.paths.append(path)
+        write_manifest(study.paths.tables, [p.name for p in files], {"step": "estimation", "study": study.id},
+                       name=study.paths.estimation_manifest.name)
     return result
 
 

@@ -27,7 +27,7 @@ import yaml
 
 from survey.errors import ConfigError
 from survey.paths import INSTRUMENTS_DIR
-from survey.schema import validate_against_schema
+from survey.schema import FastSafeLoader, validate_against_schema
 
 SCHEMA_FILE = INSTRUMENTS_DIR / "schema.yaml"
 
@@ -57,6 +57,7 @@ class Item:
     responses: str
     part: str | None = None
     key: str | None = None
+    about_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,13 @@ def _build(spec: dict[str, Any], path: Path | None) -> Instrument:
                 f"{where}: items[{entry['id']}].responses: expected one of {sorted(sets)}, found {responses!r}"
             )
         items.append(Item(id=entry["id"], about=entry["about"], responses=responses,
-                          part=entry.get("part"), key=entry.get("key")))
+                          part=entry.get("part"), key=entry.get("key"), about_zh=entry.get("about_zh")))
     ids = [item.id for item in items]
+    described = [item.id for item in items if item.about_zh]
+    if described and len(described) < len(items):
+        lacking = [item.id for item in items if not item.about_zh]
+        raise ConfigError(f"{where}: items: expected `about_zh` on every item or none, "
+                          f"found it missing on {lacking[:3]}")
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise ConfigError(f"{where}: items: expected unique ids, found {duplicated} more than once")
@@ -170,7 +176,7 @@ def read_instrument_file(path: Path) -> Instrument:
 @lru_cache(maxsize=256)
 def _read_cached(path: Path, mtime_ns: int, size: int) -> Instrument:
     with path.open(encoding="utf-8") as handle:
-        spec = yaml.safe_load(handle)
+        spec = yaml.load(handle, Loader=FastSafeLoader)  # noqa: S506 (a safe loader)
     validate_against_schema(spec, SCHEMA_FILE, where=str(path))
     return _build(spec, path)
 

@@ -4,11 +4,18 @@
 removes personal identifiers and checks every row, returning a :class:`ValidationResult`
 (nothing is written). ``ingest(study)`` does the same and writes
 ``data/<study>/processed/``: ``responses.parquet``, ``validation_report.csv`` (one line per
-row and column touched, with the reason), ``validation_summary.md`` and ``manifest.json``.
+row and column touched, with the reason), ``validation_summary.md``, the study identifier
+and, last, ``manifest.json`` with the SHA-256 of each file. Each file is written under a
+temporary name, read back to check that it holds no personal identifier, and only then
+renamed into place (:mod:`survey.outputs`).
 
 Accounting: for every input, rows in = rows kept + rows rejected, and every rejected row
 has one reason. Cell-level findings (missing items, out-of-range codes, trimmed white space)
 are reported for kept rows.
+
+Intake stops (:class:`~survey.intake.checks.IntakeStopped`, carrying the result) when an
+input's every row is rejected or too many of an instrument's answers are set missing
+(``intake.max_set_missing_share``); see :mod:`survey.intake.checks`.
 
 Example
 -------
@@ -20,226 +27,38 @@ Example
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass, field
+import secrets
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from survey import __version__
-from survey.errors import ColumnError, example_rows
-from survey.instruments import normalise_label
-from survey.intake import mapping
-from survey.intake.deidentify import fingerprint, key_path, load_or_create_key, pseudonymise
-from survey.intake.readers import RawTable, read_table
-from survey.study import InputSpec, Study, load_study
-from survey.study.model import Variable
+from survey.errors import ColumnError, ConfigError, example_rows
+from survey.intake.checks import IntakeStopped, stop_reasons
+from survey.intake.convert import REPORT_COLUMNS, convert_input, read_input
+from survey.intake.deidentify import (
+    fingerprint,
+    key_path,
+    load_or_create_key,
+    new_identifier,
+    read_identifier,
+    read_key,
+)
+from survey.intake.identifiers import check_written, raw_identifier_values
+from survey.intake.result import ValidationResult
+from survey.outputs import atomic_path, ensure_folder, read_manifest, sha256_of, write_json, write_manifest
+from survey.study import Study, load_study
 
-REPORT_COLUMNS = ["input", "file", "row", "respondent_id", "column", "variable", "issue", "action", "value"]
-ROW_ISSUES = ("duplicate_submission",)
-
-
-@dataclass
-class ValidationResult:
-    """What intake found: the kept rows, one report line per finding, and per-input counts."""
-
-    study: Study
-    data: pd.DataFrame
-    report: pd.DataFrame
-    rows_in: dict[str, int]
-    encodings: dict[str, str | None] = field(default_factory=dict)
-    key_fingerprint: str | None = None
-    key_created: bool = False
-
-    def counts(self) -> pd.DataFrame:
-        """Rows in, kept and rejected per input, and the number of each finding."""
-        rejected = self.report[self.report["action"] == "rejected"].groupby("input").size()
-        kept = self.data.groupby("source").size()
-        table = pd.DataFrame({"rows_in": pd.Series(self.rows_in)})
-        table["rows_kept"] = kept.reindex(table.index, fill_value=0)
-        table["rows_rejected"] = rejected.reindex(table.index, fill_value=0)
-        issues = self.report.groupby(["input", "issue"]).size().unstack(fill_value=0)
-        table = table.join(issues).fillna(0).astype(int)
-        table.loc["total"] = table.sum()
-        return table
-
-    def issue_counts(self) -> dict[str, int]:
-        return self.report.groupby("issue").size().astype(int).to_dict()
-
-    def summary(self) -> str:
-        """A readable summary (Markdown)."""
-        counts = self.counts()
-        lines = [f"# Validation of study '{self.study.id}'", "",
-                 f"Configuration: `{self.study.config_file}`", ""]
-        for spec in self.study.inputs:
-            enc = self.encodings.get(spec.id)
-            lines.append(f"- `{spec.id}`: {spec.path.name} ({spec.format}{', ' + enc if enc else ''})")
-        lines += ["", "| input | rows in | kept | rejected |", "|---|---:|---:|---:|"]
-        for name, row in counts.iterrows():
-            lines.append(f"| {name} | {row.rows_in} | {row.rows_kept} | {row.rows_rejected} |")
-        lines += ["", "| finding | action | count |", "|---|---|---:|"]
-        by_issue = self.report.groupby(["issue", "action"]).size()
-        for (issue, action), n in by_issue.items():
-            lines.append(f"| {issue} | {action} | {n} |")
-        ok = (counts["rows_in"] == counts["rows_kept"] + counts["rows_rejected"]).all()
-        lines += ["", f"Accounting: rows in = rows kept + rows rejected for every input: {'yes' if ok else 'NO'}.",
-                  "Personal identifiers removed: " + ", ".join(f"{c} ({a})" for c, a in self.study.pii.items()) + "."]
-        return "\n".join(lines) + "\n"
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.report
+__all__ = ["ValidationResult", "check_rows_accounted", "ingest", "load_result", "outputs", "validate"]
 
 
-def _source_rows(spec: InputSpec, n: int) -> pd.Series:
-    """Row numbers as the user sees them: the spreadsheet row (header is row 1), or the SPSS case number."""
-    offset = 1 if spec.format == "sav" else 2
-    return pd.Series(np.arange(n) + offset, dtype="int64")
 
-
-class _Findings:
-    def __init__(self, spec: InputSpec, rows: pd.Series):
-        self.spec, self.rows, self.parts = spec, rows, []
-        self.ids = pd.Series([None] * len(rows), dtype=object)
-
-    def add(self, mask: np.ndarray, column: str, variable: str, issue: str, action: str, values=None) -> None:
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            return
-        shown = values[mask].astype(object).to_numpy() if values is not None else None
-        self.parts.append(pd.DataFrame({
-            "input": self.spec.id, "file": self.spec.path.name, "row": self.rows[mask].to_numpy(),
-            "position": np.flatnonzero(mask), "column": column, "variable": variable, "issue": issue,
-            "action": action, "value": shown,
-        }))
-
-    def frame(self) -> pd.DataFrame:
-        if not self.parts:
-            return pd.DataFrame(columns=[*REPORT_COLUMNS, "position"])
-        out = pd.concat(self.parts, ignore_index=True)
-        out["respondent_id"] = self.ids.to_numpy()[out["position"].to_numpy()]
-        return out
-
-
-def _read_input(spec: InputSpec) -> RawTable:
-    table = read_table(spec.path, spec.format, encoding=spec.encoding, sheet=spec.sheet)
-    missing = [c for c in spec.columns if c not in table.data.columns]
-    if missing:
-        found = ", ".join(list(table.data.columns)[:8])
-        raise ColumnError(f"{spec.path}: column {missing[0]!r} (mapped to {spec.columns[missing[0]]!r}) not found"
-                          + (f" (+{len(missing) - 1} more missing)" if len(missing) > 1 else "")
-                          + f"; the file has: {found}, ...")
-    return table
-
-
-def _levels(study: Study, name: str, var: Variable) -> list[dict]:
-    if var.levels_from == "districts":
-        table = study.districts()
-        return [{"code": r.code, "aliases": [int(r.number)], "en": [r.name_en], "zh-CN": [r.name_zh]}
-                for r in table.itertuples()]
-    return [level.model_dump(by_alias=True) for level in var.levels]
-
-
-def _convert_input(study: Study, spec: InputSpec, table: RawTable, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
-    raw = table.data.reset_index(drop=True)
-    rows = _source_rows(spec, len(raw))
-    findings = _Findings(spec, rows)
-    out = pd.DataFrame(index=raw.index)
-    reject = pd.Series("", index=raw.index, dtype=object)  # first reason a row is rejected
-    source_of = {variable: column for column, variable in spec.columns.items()}
-
-    for variable, var in study.variables.items():
-        column = source_of.get(variable)
-        if column is None:
-            if var.required:
-                raise ColumnError(f"{spec.path}: no column is mapped to the required variable {variable!r}; "
-                                  f"add it under inputs[{spec.id}].columns in {study.config_file.name}")
-            continue
-        text = raw[column]
-        where = f"{spec.path.name}: column {column!r} ({variable})"
-        kind = var.type
-        if kind == "category":
-            lookup = mapping.level_lookup(_levels(study, variable, var))
-            if spec.answers == "value_labels" and column in table.value_labels:
-                converted = mapping.map_value_labels(text, table.value_labels[column], lookup, where=where, rows=rows)
-            else:
-                converted = mapping.map_labels(text, lookup, where=where, rows=rows)
-        elif kind in ("integer", "number"):
-            converted = mapping.to_number(
-                text, integer=kind == "integer", minimum=var.min, maximum=var.max
-            )
-        elif kind == "datetime":
-            converted = mapping.to_datetime(text)
-        else:
-            stripped = text.str.strip()
-            converted = mapping.Converted(
-                values=stripped.astype("str").where(stripped.notna()),
-                blank=text.isna().to_numpy(),
-                invalid=np.zeros(len(text), bool),
-                trimmed=np.zeros(len(text), bool),
-            )
-        out[variable] = converted.values
-        bad = converted.invalid | (converted.blank if var.required else np.zeros(len(text), bool))
-        if bad.any():
-            issues = np.where(converted.invalid, f"{variable}_out_of_range", f"{variable}_missing")
-            for name in np.unique(issues[bad]):
-                mask = bad & (issues == name)
-                if var.invalid == "reject":
-                    fresh = mask & (reject == "").to_numpy()
-                    reject[fresh] = name
-                    findings.add(mask, column, variable, name, "rejected", text)
-                else:
-                    findings.add(mask, column, variable, name, "set_missing", text)
-        if converted.trimmed.any():
-            findings.add(converted.trimmed, column, variable, "whitespace_trimmed", "fixed", text)
-
-    out["respondent_id"] = out["respondent_id"].astype(str) if "respondent_id" in out else rows.astype(str)
-    findings.ids = out["respondent_id"]
-
-    # personal identifiers: pseudonymise or drop; never carried into `out` in clear
-    for variable, action in study.pii.items():
-        column = source_of.get(variable)
-        if column is not None and action == "pseudonymise":
-            out[f"{variable}_key"] = pseudonymise(raw[column], key)
-
-    # item answers, instrument by instrument
-    blank_items = {}
-    for inst_id, inst in study.instruments.items():
-        extra = study.config.label_variants.get(inst_id, {})
-        answered = np.zeros(len(raw), bool)
-        blanks = {}
-        for item in inst.item_ids:
-            column = source_of.get(item)
-            if column is None:
-                continue
-            text = raw[column]
-            where = f"{spec.path.name}: column {column!r} ({item})"
-            lookup = inst.label_map(item) | {normalise_label(v): int(code) for code, vs in extra.items() for v in vs}
-            if spec.answers == "labels":
-                converted = mapping.map_labels(text, lookup, where=where, rows=rows)
-            elif spec.answers == "codes":
-                converted = mapping.map_codes(text, set(inst.codes(item)), where=where, rows=rows)
-            else:
-                if column not in table.value_labels:
-                    raise ColumnError(f"{where}: expected SPSS value labels for this column, found none; "
-                                      "use `answers: codes` for this input if the codes are the instrument's own")
-                converted = mapping.map_value_labels(text, table.value_labels[column], lookup, where=where, rows=rows)
-            out[item] = pd.array(converted.values, dtype="Int16") if len(converted.values) else converted.values
-            findings.add(converted.invalid, column, item, "code_out_of_range", "set_missing", text)
-            findings.add(converted.trimmed, column, item, "whitespace_trimmed", "fixed", text)
-            answered |= ~converted.blank
-            blanks[item] = (column, converted.blank)
-        for item, (column, blank) in blanks.items():
-            findings.add(blank & answered, column, item, "missing_item", "flagged", None)
-        blank_items[inst_id] = blanks
-
-    out["source"] = spec.id
-    out["source_row"] = rows.to_numpy()
-    if spec.wave is not None:
-        out["wave"] = spec.wave
-    out["_reject"] = reject.to_numpy()
-    return out, findings.frame()
+def outputs(study: Study) -> list[Path]:
+    """The files ingest writes in ``processed/`` (the manifest describes them and is written last)."""
+    paths = study.paths
+    return [paths.responses, paths.validation_report, paths.validation_summary, paths.study_identifier]
 
 
 def _mark_duplicates(study: Study, data: pd.DataFrame, report: pd.DataFrame) -> pd.DataFrame:
@@ -248,6 +67,16 @@ def _mark_duplicates(study: Study, data: pd.DataFrame, report: pd.DataFrame) -> 
     if not rules:
         return report
     keys = [f"{k}_key" if k in study.pii else k for k in rules.key]
+    absent = [k for k, column in zip(rules.key, keys, strict=True) if column not in data.columns]
+    if absent:
+        raise ConfigError(f"{study.config_file}: duplicates.key: {absent[0]!r} is mapped in no input; map it "
+                          "under the inputs' columns or remove it from the key")
+    unmapped = [spec.id for spec in study.inputs
+                if not set(rules.key) <= set(spec.columns.values())]
+    if unmapped:
+        raise ConfigError(f"{study.config_file}: duplicates.key: input {unmapped[0]!r} maps no column to "
+                          f"{', '.join(rules.key)}; its rows could not be checked for duplicates: map the column "
+                          "or remove it from the key")
     group = ["wave", *keys] if "wave" in data else keys
     candidates = data[(data["_reject"] == "") & data[keys].notna().all(axis=1)]
     order = [rules.order_by] if rules.order_by else []
@@ -288,33 +117,60 @@ def _derive(study: Study, data: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _previous_manifest(study: Study) -> dict | None:
-    path = study.paths.intake_manifest
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
-    return None
+def _study_key(study: Study, *, create: bool) -> tuple[bytes, bool, str | None, str | None]:
+    """(key, created, fingerprint, study identifier) for this study's processed data.
+
+    With ``create`` (ingest) a missing key is created for a new study; without it (validate)
+    a new study gets a key that lives only for this run, and nothing is written.
+    """
+    processed = study.processed_dir
+    record = read_identifier(processed)
+    previous = read_manifest(processed) or {}
+    configured = study.config.pii.key_file
+    if record:
+        identifier, expected = record["identifier"], record.get("key_fingerprint")
+    elif previous.get("key_fingerprint"):  # processed data from before study identifiers: <id>.key
+        identifier, expected = None, previous["key_fingerprint"]
+    else:
+        identifier, expected = None, None
+    if expected is None and record is None:
+        identifier = new_identifier()
+        path = key_path(study.id, configured, study.root, identifier)
+        if not create:
+            if configured and path.is_file():
+                key = read_key(path)
+                return key, False, fingerprint(key), identifier
+            return secrets.token_bytes(32), False, None, None
+        key, created = load_or_create_key(path, None)
+        return key, created, fingerprint(key), identifier
+    path = key_path(study.id, configured, study.root, identifier)
+    key, created = load_or_create_key(path, expected)
+    return key, created, fingerprint(key), identifier
 
 
-def validate(study: Study | str | Path, *, create_key: bool = True) -> ValidationResult:
-    """Read, map, de-identify and check every input of a study; write nothing but a new key.
+def validate(study: Study | str | Path, *, create_key: bool = False, stop: bool = True) -> ValidationResult:
+    """Read, map, de-identify and check every input of a study; write nothing.
 
-    Returns a :class:`ValidationResult`; ``result.counts()`` accounts for every row.
+    Returns a :class:`ValidationResult`; ``result.counts()`` accounts for every row. With
+    ``stop`` (the default) raises :class:`IntakeStopped` when an input's every row was rejected
+    or too many answers were set missing. ``create_key`` creates the study's key if it has
+    none (ingest does; validate alone uses a key that lives only for the run).
     """
     study = study if isinstance(study, Study) else load_study(study)
-    previous = _previous_manifest(study)
-    kpath = key_path(study.id, study.config.pii.key_file, study.root)
-    key, created = (
-        load_or_create_key(kpath, previous.get("key_fingerprint") if previous else None) if create_key else (b"", False)
-    )
-    parts, reports, rows_in, encodings = [], [], {}, {}
+    key, created, key_fingerprint, identifier = _study_key(study, create=create_key)
+    parts, reports, rows_in, encodings, answered, pii_raw, other_raw = [], [], {}, {}, {}, [], []
     for spec in study.inputs:
-        table = _read_input(spec)
+        table = read_input(spec)
         rows_in[spec.id] = len(table.data)
         encodings[spec.id] = table.encoding
-        converted, report = _convert_input(study, spec, table, key)
+        for column, variable in spec.columns.items():
+            (pii_raw if variable in study.pii else other_raw).append(table.data[column])
+        other_raw.append(pd.Series(list(table.data.columns) + [spec.path.name], dtype=object))
+        converted, report, cells = convert_input(study, spec, table, key)
         converted["_file"] = spec.path.name
         parts.append(converted)
         reports.append(report.assign(_uid=None))
+        answered.update({(spec.id, instrument): value for instrument, value in cells.items()})
     data = pd.concat(parts, ignore_index=True)
     # give every report line the row's position in `data`
     offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
@@ -333,8 +189,19 @@ def validate(study: Study | str | Path, *, create_key: bool = True) -> Validatio
     _blank_pii_values(study, report)
     kept = data.loc[~rejected].drop(columns=["_reject", "_file"]).reset_index(drop=True)
     kept = _derive(study, kept)
-    return ValidationResult(study=study, data=kept, report=report, rows_in=rows_in, encodings=encodings,
-                            key_fingerprint=fingerprint(key) if key else None, key_created=created)
+    leaked = sorted(set(kept.columns) & set(study.pii))
+    if leaked:  # by construction this cannot happen; if it ever does, stop rather than write it
+        raise ColumnError(f"personal identifier column {leaked[0]!r} reached the processed data; report this bug")
+    result = ValidationResult(study=study, data=kept, report=report, rows_in=rows_in, encodings=encodings,
+                              key_fingerprint=key_fingerprint, key_created=created, answered_cells=answered,
+                              study_identifier=identifier,
+                              _raw_identifiers=raw_identifier_values(pii_raw, other_raw))
+    if stop:
+        reasons = stop_reasons(result)
+        if reasons:
+            more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+            raise IntakeStopped(reasons[0] + more, result)
+    return result
 
 
 def _blank_pii_values(study: Study, report: pd.DataFrame) -> None:
@@ -344,30 +211,48 @@ def _blank_pii_values(study: Study, report: pd.DataFrame) -> None:
 
 
 def ingest(study: Study | str | Path) -> ValidationResult:
-    """Validate, then write ``processed/``: the de-identified Parquet, the report and a manifest."""
-    result = validate(study)
+    """Validate, then write ``processed/``: the de-identified parquet, the report, the identifier, a manifest.
+
+    Every file is written to a temporary name and read back: only when none holds a personal
+    identifier are they renamed into place, and the manifest (with their SHA-256) comes last.
+    """
+    result = validate(study, create_key=True)
     study = result.study
-    out = study.processed_dir
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_folder(study.processed_dir)
+    identifier = {"study": study.id, "identifier": result.study_identifier,
+                  "key_fingerprint": result.key_fingerprint}
     paths = study.paths
-    result.data.to_parquet(paths.responses, index=False)
-    result.report.to_csv(paths.validation_report, index=False, encoding="utf-8")
-    paths.validation_summary.write_text(result.summary(), encoding="utf-8")
+    with atomic_path(paths.responses) as responses, \
+            atomic_path(paths.validation_report) as report, \
+            atomic_path(paths.validation_summary) as summary:
+        result.data.to_parquet(responses, index=False)
+        result.report.to_csv(report, index=False, encoding="utf-8")
+        check_written({paths.responses.name: responses, paths.validation_report.name: report},
+                      result._raw_identifiers)
+        result.identifiers_checked = True
+        summary.write_text(result.summary(), encoding="utf-8")
+        check_written({paths.validation_summary.name: summary}, result._raw_identifiers)
+    written = [p.name for p in (paths.responses, paths.validation_report, paths.validation_summary)]
+    if result.study_identifier:
+        write_json(paths.study_identifier, identifier)
+        written.append(paths.study_identifier.name)
     manifest = {
-        "study": study.id, "software_version": __version__, "key_fingerprint": result.key_fingerprint,
-        "inputs": {spec.id: {"file": str(spec.path.relative_to(study.root)), "sha256": _sha256(spec.path),
+        "study": study.id, "study_identifier": result.study_identifier, "software_version": __version__,
+        "key_fingerprint": result.key_fingerprint,
+        "inputs": {spec.id: {"file": _relative(spec.path, study.root), "sha256": sha256_of(spec.path),
                              "encoding": result.encodings.get(spec.id)} for spec in study.inputs},
         "counts": result.counts().reset_index(names="input").to_dict(orient="records"),
-        "outputs": [p.name for p in (paths.responses, paths.validation_report, paths.validation_summary)],
+        "outputs": written,
     }
-    paths.intake_manifest.write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=1, default=int) + "\n", encoding="utf-8"
-    )
+    write_manifest(out, written, manifest)
     return result
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def check_rows_accounted(result: ValidationResult) -> None:
@@ -393,4 +278,5 @@ def load_result(study: Study | str | Path) -> ValidationResult:
     report = pd.read_csv(paths.validation_report, dtype={"respondent_id": object, "value": object},
                          keep_default_na=False, na_values=[""])
     return ValidationResult(study=study, data=pd.read_parquet(paths.responses), report=report, rows_in=rows_in,
-                            encodings=encodings, key_fingerprint=manifest.get("key_fingerprint"))
+                            encodings=encodings, key_fingerprint=manifest.get("key_fingerprint"),
+                            identifiers_checked=True, study_identifier=manifest.get("study_identifier"))

@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+import datetime
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +30,58 @@ BOM = b"\xef\xbb\xbf"
 
 @dataclass
 class RawTable:
-    """An export as read: text cells, plus what the file said about itself."""
+    """An export as read: text cells, plus what the file said about itself.
+
+    ``duplicate_headers`` maps a header that the file has more than once to the (1-based)
+    positions of its columns; the later ones are renamed ``header (2)``, ``header (3)``... so
+    that nothing is dropped, and intake refuses a study that maps such a header.
+    """
 
     path: Path
     data: pd.DataFrame
     encoding: str | None = None
     value_labels: dict[str, dict] = field(default_factory=dict)
     variable_labels: dict[str, str] = field(default_factory=dict)
+    duplicate_headers: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _with_header(path: Path, grid: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    """Use the first row of a header-less grid as the column names, keeping duplicates apart."""
+    if grid.shape[0] == 0 or grid.shape[1] == 0:
+        raise InputFileError(f"{path}: expected a header row and data rows, found an empty table; "
+                             "export the survey again")
+    headers = [_header_text(value, i) for i, value in enumerate(grid.iloc[0].tolist())]
+    frame = grid.iloc[1:].reset_index(drop=True)
+    frame.columns = _unique(headers)
+    return frame, _duplicates(headers)
+
+
+def _header_text(value, position: int) -> str:
+    if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
+        return f"(column {position + 1})"
+    return _code_text(value) if isinstance(value, float) else str(value)
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        seen[header] = seen.get(header, 0) + 1
+        out.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
+    return out
+
+
+def _duplicates(headers: list[str]) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for i, header in enumerate(headers, start=1):
+        positions.setdefault(header, []).append(i)
+    return {h: p for h, p in positions.items() if len(p) > 1}
+
+
+def _no_rows(path: Path, frame: pd.DataFrame) -> None:
+    if len(frame) == 0:
+        raise InputFileError(f"{path}: expected data rows below the header, found none; "
+                             "check that the export holds the answers, or remove the input from study.yaml")
 
 
 def detect_encoding(raw: bytes, path: Path) -> str:
@@ -81,36 +127,112 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_csv(path: Path, encoding: str = "auto") -> RawTable:
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
+    if not raw.strip():
+        raise InputFileError(f"{path}: the file is empty ({len(raw)} bytes); export the survey again")
     if encoding == "auto":
         encoding = detect_encoding(raw, path)
     try:
         text = raw.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise InputFileError(f"{path}: cannot decode as {encoding}: {exc}") from None
+        raise InputFileError(f"{path}: cannot decode as {encoding}: {' '.join(str(exc).split())}; "
+                             "set `encoding:` for this input in study.yaml") from None
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+        grid = pd.read_csv(io.StringIO(text), dtype=str, header=None, keep_default_na=False, na_filter=False)
+    except pd.errors.EmptyDataError:
+        raise InputFileError(f"{path}: the file holds no table (only blank lines); export the survey again") from None
     except pd.errors.ParserError as exc:
-        raise InputFileError(f"{path}: not a well-formed CSV file: {str(exc).splitlines()[0]}") from None
-    return RawTable(path=path, data=_as_text(frame), encoding=encoding)
+        raise InputFileError(f"{path}: not a well-formed CSV file: {str(exc).strip().splitlines()[0]}") from None
+    frame, duplicates = _with_header(path, grid)
+    _no_rows(path, frame)
+    return RawTable(path=path, data=_as_text(frame), encoding=encoding, duplicate_headers=duplicates)
 
 
 def read_xlsx(path: Path, sheet: str | int = 0) -> RawTable:
+    """An .xlsx sheet read with calamine, every cell as text the way the CSV reader gives it.
+
+    Cells are converted once, column by column (whole-number floats lose their '.0', dates are
+    written ``YYYY-MM-DD HH:MM:SS``), rather than through pandas' per-cell Excel conversion.
+    """
+    from python_calamine import CalamineWorkbook
+
+    _read_bytes(path, probe=True)
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=object, na_filter=False, engine="calamine")
-    except ValueError as exc:
-        raise InputFileError(f"{path}: cannot read sheet {sheet!r}: {exc}") from None
-    return RawTable(path=path, data=_as_text(frame.astype(object)))
+        book = CalamineWorkbook.from_path(str(path))
+        names = book.sheet_names
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise _sheet_not_found(path, sheet)
+            table = book.get_sheet_by_index(sheet)
+        else:
+            if sheet not in names:
+                raise _sheet_not_found(path, sheet)
+            table = book.get_sheet_by_name(sheet)
+        rows = table.to_python(skip_empty_area=False)
+    except InputFileError:
+        raise
+    except Exception as exc:  # calamine raises its own error types for damaged or renamed files
+        raise _not_excel(path, exc) from None
+    width = max((len(row) for row in rows), default=0)
+    grid = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
+    frame, duplicates = _with_header(path, grid)
+    _no_rows(path, frame)
+    text = {column: frame[column].map(_cell_text) for column in frame.columns}
+    return RawTable(path=path, data=pd.DataFrame(text, index=frame.index, dtype=object),
+                    duplicate_headers=duplicates)
+
+
+def _sheet_not_found(path: Path, sheet) -> InputFileError:
+    return InputFileError(f"{path}: sheet {sheet!r} not found; set `sheet:` for this input in "
+                          "study.yaml to a sheet name or number")
+
+
+def _cell_text(value) -> str | None:
+    """One Excel cell as text: None when empty; whole-number floats without '.0'; dates as pandas writes them."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return _code_text(value)
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta) and not isinstance(value, bool):
+        return str(pd.Timestamp(value)) if isinstance(value, datetime.date) else str(value)
+    return str(value)
+
+
+def _not_excel(path: Path, exc: Exception) -> InputFileError:
+    reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+    return InputFileError(f"{path}: not a readable Excel .xlsx file ({reason}); open and save it again in Excel, "
+                          "or export the survey again (a CSV export also works)")
+
+
+def _read_bytes(path: Path, probe: bool = False) -> bytes:
+    """The file's bytes (or, with ``probe``, a check that it can be opened and is not empty)."""
+    try:
+        if probe:
+            with path.open("rb") as handle:
+                head = handle.read(8)
+            if not head:
+                raise InputFileError(f"{path}: the file is empty (0 bytes); export the survey again")
+            return head
+        return path.read_bytes()
+    except PermissionError:
+        raise InputFileError(f"{path}: permission denied: cannot read the file; check its permissions") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path}: expected a file, found a folder") from None
 
 
 def read_sav(path: Path) -> RawTable:
     """SPSS .sav: codes as stored, with the value labels and variable labels kept alongside."""
     import pyreadstat
 
+    _read_bytes(path, probe=True)
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:  # pyreadstat raises its own ReadstatError types
-        raise InputFileError(f"{path}: not a readable SPSS file: {exc}") from None
+        raise InputFileError(f"{path}: not a readable SPSS file: {' '.join(str(exc).split())[:120]}; "
+                             "save it again in SPSS or export the survey again") from None
+    _no_rows(path, frame)
     labels = {
         var: {_code_text(k): str(v) for k, v in mapping.items()} for var, mapping in meta.variable_value_labels.items()
     }
@@ -123,16 +245,29 @@ def _code_text(value) -> str:
 
 
 def read_parquet(path: Path) -> RawTable:
-    return RawTable(path=path, data=_as_text(pd.read_parquet(path)))
+    _read_bytes(path, probe=True)
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow's errors for damaged files
+        raise InputFileError(f"{path}: not a readable Parquet file: {' '.join(str(exc).split())[:120]}") from None
+    headers = [str(c) for c in frame.columns]
+    frame.columns = _unique(headers)
+    _no_rows(path, frame)
+    return RawTable(path=path, data=_as_text(frame), duplicate_headers=_duplicates(headers))
 
 
 def read_table(
-    path: str | Path, format: str | None = None, *, encoding: str = "auto", sheet: str | int = 0
+    path: str | Path, format: str | None = None, *, encoding: str = "auto", sheet: str | int = 0, hint: str = ""
 ) -> RawTable:
-    """Read an export of any supported format; ``format`` defaults to the file's extension."""
+    """Read an export of any supported format; ``format`` defaults to the file's extension.
+
+    ``hint`` ends the message when the file is missing (e.g. which setting names it).
+    """
     path = Path(path)
+    if path.is_dir():
+        raise InputFileError(f"{path}: expected a file, found a folder{hint}")
     if not path.is_file():
-        raise InputFileError(f"{path}: input file not found")
+        raise InputFileError(f"{path}: input file not found{hint}")
     fmt = format or {"csv": "csv", "txt": "csv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav", "zsav": "sav",
                      "parquet": "parquet"}.get(path.suffix.lower().lstrip("."))
     if fmt == "csv":

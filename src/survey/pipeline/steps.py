@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from survey.errors import ConfigError, InputFileError
+from survey.outputs import check_manifest
 from survey.study import Study, load_study
 
 
@@ -47,6 +48,7 @@ class Step:
     run_function: str                    # "module:function", called as function(study, **options)
     load_function: str | None = None     # "module:function", called as function(study): the result from its outputs
     needs: str | None = None             # a capability name (survey.study.capabilities)
+    manifest: Callable[[Study], Path] | None = None  # written last, describing the outputs (survey.outputs)
 
     def _call(self, target: str, *args, **kwargs):
         module_name, function_name = target.split(":")
@@ -65,6 +67,12 @@ class Step:
         missing = [p for p in outputs if not p.is_file()]
         if missing:
             return f"{missing[0]} missing"
+        if self.manifest is not None:  # changed since, or left half-written by an interrupted run
+            manifest = self.manifest(study)
+            described = [p.name for p in outputs if p != manifest]
+            check = check_manifest(manifest.parent, manifest.name, described)
+            if not check.ok:
+                return f"{manifest.name}: {check.problems[0].split(';')[0]}"
         oldest = min(outputs, key=lambda p: p.stat().st_mtime)
         newer = [p for p in self.inputs(study) if p.is_file() and p.stat().st_mtime > oldest.stat().st_mtime]
         if newer:
@@ -146,14 +154,16 @@ def _reports_outputs(study: Study) -> list[Path]:
 
 STEPS: tuple[Step, ...] = (
     Step("intake", "read, map, de-identify and validate the exports", _intake_inputs, _intake_outputs,
-         "survey.intake:ingest", "survey.intake.ingest:load_result"),
+         "survey.intake:ingest", "survey.intake.ingest:load_result", manifest=lambda s: s.paths.intake_manifest),
     Step("scoring", "score every instrument, reliability by district", lambda s: [*_config(s), s.paths.responses],
-         _scoring_outputs, "survey.scoring.study:score_study", "survey.scoring.study:load_scores"),
+         _scoring_outputs, "survey.scoring.study:score_study", "survey.scoring.study:load_scores",
+         manifest=lambda s: s.paths.scoring_manifest),
     Step("estimate", "prevalence tables: crude, raked, standardised", _estimation_inputs, _estimation_outputs,
-         "survey.estimation.study:prevalence_tables", "survey.estimation.study:load_tables"),
+         "survey.estimation.study:prevalence_tables", "survey.estimation.study:load_tables",
+         manifest=lambda s: s.paths.estimation_manifest),
     Step("effects", "the pilot programme's effect (difference-in-differences)", _effects_inputs,
          lambda s: [s.paths.pilot_effects], "survey.effects.study:pilot_effects", "survey.effects.study:load_effects",
-         needs="effects"),
+         needs="effects", manifest=lambda s: s.paths.effects_manifest),
     Step("reports", "one report per district, and the index page", _reports_inputs, _reports_outputs,
          "survey.reports.runner:build_reports"),
 )

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey.outputs import write_text
 from survey.reports import figures, formatting
 from survey.reports.inputs import CITY, ReportData
 from survey.reports.manifest import REPORT_HTML, read_manifest
@@ -140,8 +141,5 @@ def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = N
 </body>
 </html>
 """
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / INDEX_HTML
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text(root / INDEX_HTML, page)
 

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 import survey
+from survey import outputs
 from survey.study.paths import REPORT_HTML, REPORT_NOTEBOOK
 from survey.study.paths import REPORT_MANIFEST as MANIFEST
 
@@ -61,19 +62,20 @@ def read_manifest(folder: Path) -> dict:
 
 
 def write_manifest(folder: Path, *, district: str, digest: str, parameters: dict, status: str,
-                   error: str = "", seconds: float | None = None) -> Path:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+                   error: str = "", seconds: float | None = None, files: list[str] | None = None) -> Path:
+    """Write the district's manifest (atomically, after the files it describes: their SHA-256)."""
     record = {"district": district, "status": status, "input_hash": digest, "parameters": parameters,
               "software_version": survey.__version__, "error": error,
               "seconds": None if seconds is None else round(seconds, 2)}
-    path = folder / MANIFEST
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return path
+    if files is None:
+        return outputs.write_json(Path(folder) / MANIFEST, record)
+    return outputs.write_manifest(folder, files, record, name=MANIFEST)
 
 
 def needs_run(folder: Path, digest: str) -> bool:
-    """True unless the folder holds a successful report built from exactly these inputs."""
+    """True unless the folder holds a successful report built from exactly these inputs (and unchanged since)."""
     record = read_manifest(folder)
-    return not (record.get("status") == "ok" and record.get("input_hash") == digest
-                and (Path(folder) / REPORT_HTML).is_file())
+    if not (record.get("status") == "ok" and record.get("input_hash") == digest
+            and (Path(folder) / REPORT_HTML).is_file()):
+        return True
+    return "files" in record and not outputs.check_manifest(folder, MANIFEST).ok

@@ -37,6 +37,8 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import ConfigError, InputFileError, SurveyError
+from survey.masking import mask_text
+from survey.outputs import atomic_path, ensure_folder, write_bytes, write_text
 from survey.pipeline import steps
 from survey.reports.index import language_root, slug_of, write_index
 from survey.reports.inputs import ReportData
@@ -126,7 +128,7 @@ class DistrictOutcome:
 def _one_line(error: BaseException) -> str:
     name = getattr(error, "ename", None) or type(error).__name__
     message = str(getattr(error, "evalue", None) or error).strip().splitlines()
-    return f"{name}: {message[0] if message else ''}".strip()
+    return str(mask_text(f"{name}: {message[0] if message else ''}".strip()))
 
 
 def render_district(job: DistrictJob) -> DistrictOutcome:
@@ -141,26 +143,37 @@ def render_district(job: DistrictJob) -> DistrictOutcome:
 
     start = time.perf_counter()
     folder = Path(job.output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     html_path = folder / REPORT_HTML
     executed = folder / REPORT_NOTEBOOK
     try:
-        papermill.execute_notebook(job.notebook, str(executed), parameters={**job.parameters,
-                                   "inputs_file": job.inputs_file}, kernel_name=job.kernel,
-                                   progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                                   cwd=str(folder), execution_timeout=job.timeout,
-                                   extra_arguments=KERNEL_ARGUMENTS)
-        html_path.write_text(notebook_to_html(executed, lang=job.lang, title=job.title), encoding="utf-8")
+        ensure_folder(folder)
+        # the executed notebook and the page are written under temporary names and renamed when
+        # complete: an interrupted run leaves the previous report or none, never half of one
+        with atomic_path(executed) as notebook_tmp:
+            try:
+                papermill.execute_notebook(job.notebook, str(notebook_tmp), parameters={
+                                           **job.parameters, "inputs_file": job.inputs_file},
+                                           kernel_name=job.kernel, progress_bar=False, log_output=False,
+                                           request_save_on_cell_execute=False, cwd=str(folder),
+                                           execution_timeout=job.timeout, extra_arguments=KERNEL_ARGUMENTS)
+            except Exception:
+                if notebook_tmp.is_file() and notebook_tmp.stat().st_size:  # the failed run, for inspection
+                    write_bytes(executed, notebook_tmp.read_bytes())
+                raise
+        write_text(html_path, notebook_to_html(executed, lang=job.lang, title=job.title))
     except Exception as error:  # any failure of this district only: recorded, the others go on
         html_path.unlink(missing_ok=True)
         seconds = time.perf_counter() - start
         message = _one_line(error)
-        write_manifest(folder, district=job.district, digest=job.digest, parameters=job.parameters,
-                       status="failed", error=message, seconds=seconds)
+        try:
+            write_manifest(folder, district=job.district, digest=job.digest, parameters=job.parameters,
+                           status="failed", error=message, seconds=seconds)
+        except SurveyError:
+            pass  # the folder itself cannot be written: the outcome still names the district and the error
         return DistrictOutcome(job.district, job.slug, "failed", message, seconds)
     seconds = time.perf_counter() - start
     write_manifest(folder, district=job.district, digest=job.digest, parameters=job.parameters, status="ok",
-                   seconds=seconds)
+                   seconds=seconds, files=[REPORT_HTML, REPORT_NOTEBOOK])
     return DistrictOutcome(job.district, job.slug, "built", seconds=seconds, html=str(html_path))
 
 
@@ -231,6 +244,8 @@ class ReportPlan:
 
     to_run: list[DistrictJob]
     skipped: list[DistrictOutcome]
+    #: districts refused before any work, with the reason (a district without respondents in the wave)
+    refused: list[DistrictOutcome] = field(default_factory=list)
 
     @property
     def districts_to_run(self) -> list[str]:
@@ -252,12 +267,20 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
     shared_files = [Path(notebook), study.config_file]
     if study.config.districts is not None:
         shared_files.append(study.path(study.config.districts))
-    to_run, skipped = [], []
+    to_run, skipped, refused = [], [], []
+    sample = data.sample[data.sample["wave"] == wave]
+    with_data = set(sample.loc[sample["respondents"] > 0, "district"].astype(str))
+    # the study by its place relative to the reports, so a study moved or copied with its reports is unchanged
+    study_place = os.path.relpath(study.config_file, root)
     for district in resolve_districts(study, districts):
         slug = slug_of(district)
         folder = root / slug
-        # the study by its place relative to the reports, so a study moved or copied with its reports is unchanged
-        study_place = os.path.relpath(study.config_file, root)
+        if district in names and district not in with_data:
+            message = (f"district {district!r} is in {study.config.districts or 'the district table'} but has "
+                       f"no respondents in wave {wave} of processed/scored.parquet; check the district column "
+                       "of the inputs, or remove the district from the table")
+            refused.append(DistrictOutcome(district, slug, "failed", message))
+            continue
         parameters = {"district": district, "wave": wave, "lang": lang, "study": study_place}
         data_digest = data.for_district(district).digest() if district in names else "unknown district"
         digest = input_hash(data_digest=data_digest, parameters=parameters, files=shared_files)
@@ -267,7 +290,7 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
         title = text("title", lang, district=names.get(district, district), wave=wave)
         to_run.append(DistrictJob(str(study.config_file), district, slug, title, wave, lang, str(folder),
                                   str(notebook), kernel, digest, timeout))
-    return ReportPlan(to_run, skipped)
+    return ReportPlan(to_run, skipped, refused)
 
 
 def build_reports(
@@ -336,7 +359,12 @@ def build_reports(
     with tempfile.TemporaryDirectory(prefix="survey-report-") as handoff:
         inputs_file = str(data.write(Path(handoff) / "inputs.pickle"))
         to_run = [dataclasses.replace(job, inputs_file=inputs_file) for job in plan.to_run]
-        outcomes = plan.skipped + _run_jobs(to_run, jobs, progress)
+        outcomes = plan.skipped + plan.refused + _run_jobs(to_run, jobs, progress)
+    for outcome in plan.refused:
+        folder = root / outcome.slug
+        (folder / REPORT_HTML).unlink(missing_ok=True)
+        write_manifest(folder, district=outcome.district, digest="", parameters={}, status="failed",
+                       error=outcome.error)
     order = {d: i for i, d in enumerate(resolve_districts(study, districts))}
     outcomes.sort(key=lambda o: order.get(o.district, len(order)))
     index = write_index(data, lang=lang, root=root, wave=wave)

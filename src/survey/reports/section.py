@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey import outputs
+
 #: Resolution of the PNG figures (the SVGs are vector graphics).
 PNG_DPI = 150
 #: Shown size of a figure on the page: 100 CSS pixels per inch of figure (the PNG has 150 dots).
@@ -76,19 +78,15 @@ class Section:
             return []
         folder = Path(folder)
         written = []
-        if self.tables:
-            (folder / "tables").mkdir(parents=True, exist_ok=True)
-        for table in self.tables:
+        for table in self.tables:  # each file is written under a temporary name, then renamed
             csv, xlsx = folder / "tables" / f"{table.name}.csv", folder / "tables" / f"{table.name}.xlsx"
-            table.data.to_csv(csv, index=False, encoding="utf-8")
-            table.data.to_excel(xlsx, index=False, sheet_name=table.name[:31], engine="xlsxwriter")
+            outputs.write_csv(csv, table.data, encoding="utf-8")
+            outputs.write_excel(xlsx, table.data, sheet_name=table.name[:31], engine="xlsxwriter")
             written += [csv, xlsx]
-        if self.figures:
-            (folder / "figures").mkdir(parents=True, exist_ok=True)
         for item in self.figures:
             item.png, item.svg = folder / "figures" / f"{item.name}.png", folder / "figures" / f"{item.name}.svg"
-            item.figure.savefig(item.png, dpi=PNG_DPI, metadata={"Software": None})
-            item.figure.savefig(item.svg, metadata={"Date": None, "Creator": None})
+            outputs.save_figure(item.png, item.figure, dpi=PNG_DPI, metadata={"Software": None})
+            outputs.save_figure(item.svg, item.figure, metadata={"Date": None, "Creator": None})
             written += [item.png, item.svg]
         return written
 

@@ -57,7 +57,7 @@ def labels(lang: str) -> dict:
     """All wording of one language (the parsed ``labels_<lang>.yaml``)."""
     path = LABEL_DIR / f"labels_{check_language(lang)}.yaml"
     with path.open(encoding="utf-8") as handle:
-        parsed = yaml.safe_load(handle)
+        parsed = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     return _close_cjk_gaps(parsed) if lang == "zh" else parsed
 
 

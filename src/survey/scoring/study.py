@@ -7,7 +7,11 @@ the study's choices (answer keys, cut-offs) and writes, under ``data/<study>/pro
 * ``scoring_summary.csv`` — respondents per instrument and scoring status;
 * ``reliability.csv`` and ``reliability_items.csv`` — Cronbach's alpha (CI), omega total,
   floor and ceiling shares, overall and by district; item–rest correlations and alpha if
-  item deleted.
+  item deleted;
+* ``scoring_manifest.json`` — last, the SHA-256 of each of these files.
+
+It reads the responses only when they match intake's manifest (else a one-line error says to
+run ``survey ingest`` again); every file is written atomically (:mod:`survey.outputs`).
 
 Example
 -------
@@ -23,8 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey import __version__
 from survey.instruments import Instrument
 from survey.instruments.points import option_points
+from survey.outputs import require_manifest, sha256_of, write_csv, write_manifest, write_parquet
 from survey.scoring.engine import score
 from survey.scoring.reliability import reliability
 from survey.scoring.summary import score_summary
@@ -32,7 +38,7 @@ from survey.study import Study, load_study
 
 
 def outputs(study: Study) -> list[Path]:
-    """The files this step writes (in ``processed/``)."""
+    """The files this step writes (in ``processed/``); its manifest (written last) describes them."""
     paths = study.paths
     return [paths.scored, paths.scoring_summary, paths.reliability, paths.reliability_items]
 
@@ -139,6 +145,8 @@ def score_study(study: Study | str | Path, *, write: bool = True) -> StudyScores
         from survey.intake import ingest
 
         ingest(study.config_file)
+    require_manifest(study.processed_dir, study.paths.intake_manifest.name, (source.name,),
+                     f"run `survey ingest {study.config_file}` again")
     responses = pd.read_parquet(source)
     instruments = study_instruments(study)
     overrides = {i.id: study.instrument_options(i.id) for i in instruments}
@@ -151,10 +159,13 @@ def score_study(study: Study | str | Path, *, write: bool = True) -> StudyScores
     result = StudyScores(study=study, scored=scored, status=status, reliability=rel, item_stats=item_stats)
     if write:
         paths = study.paths
-        scored.to_parquet(paths.scored, index=False)
-        status.to_csv(paths.scoring_summary, index=False)
-        rel.to_csv(paths.reliability, index=False)
-        item_stats.to_csv(paths.reliability_items, index=False)
+        write_parquet(paths.scored, scored)
+        write_csv(paths.scoring_summary, status)
+        write_csv(paths.reliability, rel)
+        write_csv(paths.reliability_items, item_stats)
+        write_manifest(paths.processed, [p.name for p in outputs(study)],
+                       {"step": "scoring", "study": study.id, "software_version": __version__,
+                        "responses_sha256": sha256_of(source)}, name=paths.scoring_manifest.name)
     return result
 
 

@@ -26,26 +26,33 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from survey.errors import ConfigError
 from survey.instruments import Instrument, load_instrument
+from survey.study.answer_codes import check_answer_codes, code_maps_of
 from survey.study.capabilities import Capability, capabilities
 from survey.study.config_errors import describe, first_error
+from survey.study.consistency import check_consistency, check_derived
+from survey.study.districts import read_districts
+from survey.study.item_patterns import input_columns
 from survey.study.model import Indicator, Input, StudyConfig, Variable
 from survey.study.paths import StudyPaths
+from survey.study.yaml_loader import load_yaml_file
 
 __all__ = ["InputSpec", "Study", "StudyConfig", "load_study"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InputSpec:
     """One input of the study with its file path and format resolved."""
 
     config: Input
     path: Path
     format: str
+    code_maps: Mapping[str, Mapping[int, int]]  # ``code_maps`` with whole-number export codes
+    columns: Mapping[str, str]                  # header -> variable: ``columns`` and the expanded ``items``
+    column_origin: Mapping[str, str]            # header -> the item pattern it came from
 
     @property
     def id(self) -> str:
@@ -54,10 +61,6 @@ class InputSpec:
     @property
     def answers(self) -> str:
         return self.config.answers
-
-    @property
-    def columns(self) -> dict[str, str]:
-        return self.config.columns
 
     @property
     def wave(self) -> int | None:
@@ -70,6 +73,14 @@ class InputSpec:
     @property
     def sheet(self) -> str | int:
         return self.config.sheet
+
+    @property
+    def code_base(self) -> int | None:
+        return self.config.code_base
+
+    @property
+    def missing_values(self) -> tuple[str, ...]:
+        return tuple(str(v) for v in self.config.missing_values)
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,13 +168,10 @@ class Study:
         return (self.root / relative).resolve()
 
     def districts(self) -> pd.DataFrame:
-        """The district table (code, number, name_zh, name_en, ...)."""
+        """The district table (code, number, name_zh, name_en, ...), checked (:mod:`survey.study.districts`)."""
         if self.config.districts is None:
             raise ConfigError(f"{self.config_file}: districts: expected a CSV file name, found none")
-        path = self.path(self.config.districts)
-        if not path.is_file():
-            raise ConfigError(f"{self.config_file}: districts: file {path} not found")
-        return pd.read_csv(path, dtype={"code": str})
+        return read_districts(self.path(self.config.districts))
 
     def district_names(self, lang: str) -> dict[str, str]:
         """District code -> its name in ``lang`` (the codes themselves without a district table)."""
@@ -220,15 +228,9 @@ RENAMED = {
 
 
 def _read_yaml(path: Path) -> dict:
-    with path.open(encoding="utf-8") as handle:
-        try:
-            spec = yaml.safe_load(handle)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark else ""
-            raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    spec = load_yaml_file(path)  # a key given twice is an error with its line number
     if not isinstance(spec, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings (id, title, inputs, ...), "
+        raise ConfigError(f"{path}: (top level): expected a mapping of settings (id, title, inputs, ...), "
                           f"found {type(spec).__name__}")
     return spec
 
@@ -253,13 +255,22 @@ def load_study(path: str | Path) -> Study:
         raise ConfigError(f"{path}: study configuration not found")
     config = parse_config(_read_yaml(path), path)
     root = path.parent.resolve()
+    files = {entry.id: (root / entry.file).resolve() for entry in config.inputs}
+    check_consistency(config, where=path, files=files)
+    instruments = {i: load_instrument(i, search_dirs=(root,)) for i in config.instruments}
     inputs = []
     for entry in config.inputs:
-        file = (root / entry.file).resolve()
-        inputs.append(InputSpec(config=entry, path=file, format=_format_of(file, entry.format)))
-    instruments = {i: load_instrument(i, search_dirs=(root,)) for i in config.instruments}
-    study = Study(config=config, root=root, config_file=path.resolve(), inputs=tuple(inputs), instruments=instruments)
+        columns, origin = input_columns(entry, instruments, where=str(path))
+        inputs.append(InputSpec(config=entry, path=files[entry.id], format=_format_of(files[entry.id], entry.format),
+                                code_maps=code_maps_of(entry.id, entry.code_maps, where=path), columns=columns,
+                                column_origin=origin))
+    study = Study(config=config, root=root, config_file=path.resolve(), inputs=tuple(inputs),
+                  instruments=instruments)
     _check_references(study)
+    check_derived(config, where=path, known=set(study.variables) | set(study.pii))
+    check_answer_codes(study)
+    if config.districts is not None:
+        study.districts()  # read and checked once here, so a bad table stops every step at the start
     return study
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 #: Parts pydantic adds to an error's location for union members and validators (not keys of the file).
-_MEMBER_TAGS = ("int", "str", "float", "bool", "date", "dict", "list", "tuple", "none", "function-", "constrained-",
-                "literal[", "nullable[", "union[", "json-or-python[", "lax-or-strict[", "definition-ref")
+_MEMBER_NAMES = frozenset({"int", "str", "float", "bool", "date", "dict", "list", "tuple", "none"})
+_MEMBER_PREFIXES = ("function-", "constrained-", "literal[", "nullable[", "union[", "json-or-python[",
+                    "lax-or-strict[", "definition-ref", "tuple[", "dict[", "list[")
+
+
+def _is_member_tag(part) -> bool:
+    return isinstance(part, str) and (part in _MEMBER_NAMES or part.startswith(_MEMBER_PREFIXES))
 
 _EXPECTED = {
     "string_type": "a value of type string",
@@ -22,7 +27,7 @@ _EXPECTED = {
 
 
 def _key(location: tuple) -> str:
-    parts = [str(p) for p in location if not (isinstance(p, str) and p.startswith(_MEMBER_TAGS))]
+    parts = [str(p) for p in location if not _is_member_tag(p)]
     return ".".join(parts) or "(top level)"
 
 

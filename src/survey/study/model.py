@@ -105,6 +105,16 @@ class Input(Model):
     wave: int | None = None
     answers: Literal["labels", "codes", "value_labels"]
     columns: dict[str, Name] = Field(default_factory=dict, description="header -> variable or item")
+    items: dict[str, str] = Field(default_factory=dict, description="instrument -> header pattern such as "
+                                  "\"PHQ-9第{n}题\", expanded over the instrument's items; `columns` wins")
+    code_base: Literal[0, 1] | None = Field(
+        None, description="how an `answers: codes` export numbers each item's options: 0 the instrument's own "
+        "codes; 1 options numbered 1..n in the order the instrument lists them (online platforms' numbered "
+        "exports); not given: the instrument's own codes, checked for a shift")
+    code_maps: dict[str, dict[int | str, int]] = Field(
+        default_factory=dict, description="per response set (an instrument file's set id, or <instrument>.<set>): "
+        "export code -> instrument code; overrides code_base for that set")
+    missing_values: Seq[Label] = Field((), description='cell texts meaning "no answer", e.g. "(跳过)", "(空)", -3')
 
 
 class Design(Model):
@@ -141,6 +151,17 @@ class Pii(Model):
 
     columns: dict[str, Literal["drop", "pseudonymise"]] = Field(default_factory=dict)
     key_file: str | None = None
+    free_text: Literal["mask", "drop"] = Field(
+        "mask", description="free-text columns are scanned for mobile and resident ID numbers: mask them "
+        "(135****5000), or leave every free-text column out of the processed data")
+
+
+class IntakeSettings(Model):
+    """When intake stops rather than go on with data that look wrong."""
+
+    max_set_missing_share: float = Field(
+        0.05, ge=0, le=1, description="stop when more than this share of an instrument's answered cells in one "
+        "input are set missing (out of range, or an identifier typed into an answer)")
 
 
 class Duplicates(Model):
@@ -160,14 +181,21 @@ class AgeGroups(Model):
     breaks: Seq[float] = Field(min_length=1)
     labels: Seq[str]
 
-    @model_validator(mode="after")
-    def _one_label_per_group(self):
-        if len(self.labels) != len(self.breaks):
-            raise ValueError(f"expected one label per break ({len(self.breaks)} breaks, the last group open), "
-                             f"found {len(self.labels)} labels")
-        if list(self.breaks) != sorted(set(self.breaks)):
-            raise ValueError(f"expected increasing breaks, found {list(self.breaks)}")
-        return self
+    @field_validator("breaks")
+    @classmethod
+    def _increasing(cls, breaks):
+        if list(breaks) != sorted(set(breaks)):
+            raise ValueError(f"expected increasing numbers, found {list(breaks)}")
+        return breaks
+
+    @field_validator("labels")
+    @classmethod
+    def _one_label_per_group(cls, labels, info):
+        breaks = info.data.get("breaks")
+        if breaks is not None and len(labels) != len(breaks):
+            raise ValueError(f"expected {len(breaks)} labels, one per break (the last group is open-ended: "
+                             f"{breaks[-1]:g} and over), found {len(labels)}")
+        return labels
 
 
 class Indicator(Model):
@@ -275,6 +303,7 @@ class StudyConfig(Model):
     design: Design
     district_column: str
     pii: Pii = Field(default_factory=Pii)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
     duplicates: Duplicates | None = None
     age_groups: AgeGroups | None = None
     margins: Margins | None = None

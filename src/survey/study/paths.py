@@ -27,6 +27,8 @@ from pathlib import Path
 #: Names of a district report folder's files.
 REPORT_HTML, REPORT_PDF, REPORT_NOTEBOOK, REPORT_MANIFEST = "report.html", "report.pdf", "report.ipynb", "manifest.json"
 FIGURES, TABLES, INDEX_HTML = "figures", "tables", "index.html"
+#: Beside the processed data: the identifier that ties them to their pseudonymisation key.
+STUDY_IDENTIFIER = "study_identifier.json"
 
 
 #: Folder names a district may not take (they hold other outputs).
@@ -78,7 +80,16 @@ class StudyPaths:
     def intake_manifest(self) -> Path:
         return self.processed / "manifest.json"
 
+    @property
+    def study_identifier(self) -> Path:
+        """The identifier that ties this study's processed data to its pseudonymisation key."""
+        return self.processed / STUDY_IDENTIFIER
+
     # scoring
+    @property
+    def scoring_manifest(self) -> Path:
+        return self.processed / "scoring_manifest.json"
+
     @property
     def scored(self) -> Path:
         return self.processed / "scored.parquet"
@@ -99,6 +110,14 @@ class StudyPaths:
     @property
     def tables(self) -> Path:
         return self.reports / TABLES
+
+    @property
+    def estimation_manifest(self) -> Path:
+        return self.tables / "estimation_manifest.json"
+
+    @property
+    def effects_manifest(self) -> Path:
+        return self.tables / "effects_manifest.json"
 
     @property
     def prevalence(self) -> Path:
