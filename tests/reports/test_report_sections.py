@@ -55,6 +55,24 @@ def small(tmp_path_factory):
     return study, ReportData.load(study)
 
 
+@pytest.fixture(scope="module")
+def nanhu(tmp_path_factory):
+    """The second example study (data/nanhu: one wave, five districts, PSU = community, PHQ-9/GAD-7/ISI/WHO-5)."""
+    import shutil
+
+    from survey.pipeline import steps
+    from survey.study import load_study
+
+    folder = tmp_path_factory.mktemp("nanhu") / "nanhu"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "data" / "nanhu", folder,
+                    ignore=shutil.ignore_patterns("processed"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SURVEY_KEY_DIR", str(folder.parent / "keys"))
+        study = load_study(folder / "study.yaml")
+        steps.ensure(study, steps.SHARED, echo=lambda line: None)
+    return study, ReportData.load(study)
+
+
 def _page(report: DistrictReport) -> tuple[list, str]:
     sections = report.sections()
     words = []
@@ -99,6 +117,24 @@ def test_one_wave_study_without_pilot_margins_or_targets_says_nothing_it_lacks(s
         assert not found, found
         methods = report.methods().prose
         assert ("社区" in methods) if lang == "zh" else ("communities" in methods)  # the study's own PSU label
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_second_example_study_gets_reports_that_fit_it(nanhu, lang):
+    study, data = nanhu
+    for district in ("hubin", "bailu"):
+        report = DistrictReport(study, district, lang=lang, data=data)
+        page = _check_page(report)
+        assert report.section_keys() == ["title", "key_findings", "sample", "key_indicators", "data_quality",
+                                         "definitions", "methods"]  # no subgroups declared: no subgroup section
+        found = [w for w in DESIGN_WORDS[lang] if w.lower() in page.lower()]
+        assert not found, found
+        definitions = report.definitions()
+        assert ("WHO-5 百分制得分 ≤ 50" if lang == "zh" else "WHO-5 percentage score ≤ 50") in \
+            definitions.tables[0].display.to_string()
+        assert "Topp CW" in definitions.tables[0].notes
+        quality = report.data_quality().tables[0].display.iloc[:, 0].tolist()
+        assert not [q for q in quality if "_" in q], quality  # every finding in words
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -188,6 +224,8 @@ def test_key_findings_are_built_from_the_tests(report_study, report_data):
     assert rows.loc["depression", "compared_with_rest"] == "higher" and rows.loc["literacy", "compared_with_rest"] == \
         "lower"
     first = findings.splitlines()[0]
-    assert "is higher (9.7%, 95% CI 7.6–12.4; rest of the city 7.1%)" in first
-    assert "is lower (19.2%" in first
-    assert "not yet reached (target year 2030, not yet due)" in findings
+    assert "(PHQ-9 ≥ 10) 9.7% (95% CI 7.6–12.4), higher than in the rest of Qinghe City (7.1%)" in first
+    assert "adequate 19.2% (95% CI 16.6–22.2), lower than in the rest of Qinghe City (26.5%)" in first
+    assert "2030 target (≥ 30%) not yet reached (target year 2030, not yet due)" in first
+    assert "Perinatal depression (EPDS ≥ 13) not published" in first
+    assert "no significant difference" in first and len(findings.split("\n- ")) <= 5

@@ -247,8 +247,9 @@ class DistrictReport:
     def _psu_names(self) -> tuple[str, str]:
         design = self.study.design
         generic = lookup("design_units", self.lang)
-        psu = design.psu_label.get(self.lang) if design.psu_label else generic["psu"]
-        ssu = design.ssu_label.get(self.lang) if design.ssu_label else generic["ssu"]
+        variables = lookup("variables", self.lang)
+        psu = design.psu_label.get(self.lang) if design.psu_label else variables.get(design.psu, generic["psu"])
+        ssu = design.ssu_label.get(self.lang) if design.ssu_label else variables.get(design.ssu, generic["ssu"])
         return psu, ssu
 
     def sample(self) -> Section:
@@ -266,12 +267,14 @@ class DistrictReport:
             pd.MultiIndex.from_frame(shown[["wave", "district"]])).to_numpy(), population_source=source)
         rows = [("respondents", self._t("sections.sample.measures.respondents"),
                  formatting.number(shown["respondents"]))]
+        def units(name: str) -> str:
+            label = self._t("sections.sample.measures.units", units=name)
+            return label[:1].upper() + label[1:]
+
         if self.study.design.psu:
-            rows.append(("psus", self._t("sections.sample.measures.units", units=psu),
-                         formatting.number(shown["psus"])))
+            rows.append(("psus", units(psu), formatting.number(shown["psus"])))
         if self.study.design.ssu and shown["communities"].notna().any():
-            rows.append(("communities", self._t("sections.sample.measures.units", units=ssu),
-                         formatting.number(shown["communities"])))
+            rows.append(("communities", units(ssu), formatting.number(shown["communities"])))
         kind = "margins" if (shown["population_source"] == "margins").all() else "design_weights"
         rows.append(("population", self._t(f"sections.sample.measures.population_{kind}"),
                      formatting.number(shown["population"])))
@@ -292,7 +295,9 @@ class DistrictReport:
         sample_table = ReportTable("sample", self._t("sections.sample.table_caption"), display,
                                    shown.assign(district_name=np.where(shown["district"] == CITY, self.city_name,
                                                                        self.district_name)),
-                                   notes=self._t(f"sections.sample.population_{kind}"))
+                                   notes=self.sentences([self._t(f"sections.sample.population_{kind}"),
+                                                         self._t("sections.sample.makeup_note")
+                                                         if self.study.config.subgroups else ""]))
         completion_table = self._completion_table()
         now = district[district["wave"] == self.wave]
         if not len(now):
@@ -595,7 +600,7 @@ class DistrictReport:
         table.columns = ["issue", "action", "district_count", "city_count"]
         rejected = table["action"] == "rejected"
         display = pd.DataFrame({
-            self._t("columns.finding"): table["issue"].map(lambda s: label_of("issues", s, self.lang)),
+            self._t("columns.finding"): table["issue"].map(self.issue_label),
             self._t("columns.action"): table["action"].map(lambda s: label_of("actions", s, self.lang)),
             self._t("columns.count_district"): formatting.number(table["district_count"].fillna(0)).where(
                 ~rejected, marks.NOT_APPLICABLE),
@@ -611,6 +616,18 @@ class DistrictReport:
         notes = self._t("sections.data_quality.notes", mark=marks.NOT_APPLICABLE) if rejected.any() else ""
         return self._finish(Section("data_quality", self._t("sections.data_quality.title"), prose, [
             ReportTable("data_quality", self._t("sections.data_quality.table_caption"), display, table, notes)]))
+
+    def issue_label(self, issue: str) -> str:
+        """A validation finding in words: listed ones, else ``<variable>_out_of_range``/``_missing`` by pattern."""
+        known = lookup("issues", self.lang)
+        if issue in known:
+            return str(known[issue])
+        variables = lookup("variables", self.lang)
+        for suffix in ("out_of_range", "missing"):
+            if issue.endswith("_" + suffix):
+                variable = issue.removesuffix("_" + suffix)
+                return self._t(f"issue_patterns.{suffix}", variable=variables.get(variable, variable))
+        return issue
 
     def definitions(self) -> Section:
         from survey.reports.methods import definitions_section

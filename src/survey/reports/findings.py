@@ -3,13 +3,13 @@
 Each sentence is built from a tested comparison (:mod:`survey.reports.comparisons`), never from
 point estimates or overlapping intervals alone, and only when the study supports it:
 
-1. the level against the rest of the city (which indicators are significantly higher or
-   lower at the study's level) and, with targets, where the district stands against them;
+1. each indicator's level, whether it is significantly higher or lower than in the rest of the
+   city at the study's level and, with targets, where it stands against them;
 2. the change since the previous round (with two or more waves);
 3. the group doing worst, with its interval (with subgroups, when a contrast is significant);
 4. the pilot verdict on the primary interval (in a pilot district with effect estimates);
-5. a data-quality caveat (suppressed or review-flagged estimates, an approximate standard
-   population) when there is one.
+5. what the numbers rest on (respondents and sampling units), with the data caveats that apply
+   (suppressed or review-flagged estimates, an approximate standard population).
 
 Example
 -------
@@ -20,42 +20,55 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from survey.reports import marks
 from survey.reports.section import Section
 from survey.reports.subgroups import subgroup_rows, worst_groups
-from survey.reports.targets import target_rows, target_sentence
+from survey.reports.targets import target_rows
 
 if TYPE_CHECKING:
     from survey.reports.content import DistrictReport
 
 
 def level_sentence(report: DistrictReport) -> str:
-    """Which indicators differ significantly from the rest of the city, and by how much."""
+    """Each indicator's level, whether it differs significantly from the rest of the city, and its targets."""
     table = report.indicator_rows()
-    rows = table[table["compared_with_rest"].isin(["higher", "lower"])]
-    if rows.empty:
-        tested = table["compared_with_rest"].eq("no_difference").any()
-        return report._t("findings.level_none" if tested else "findings.level_untested",
-                         method=report._method_label())
-    items = [report._t(f"findings.level_item_{r.compared_with_rest}", indicator=r.label, value=report.pct(r.estimate),
-                       interval=report.interval(r.ci_low, r.ci_high), rest=report.pct(r.rest_estimate))
-             for r in rows.itertuples()]
-    same = int(table["compared_with_rest"].eq("no_difference").sum())
-    sentence = report._t("findings.level", items=_join(report, items), method=report._method_label())
-    if same:
-        sentence += report._t("findings.level_rest_same", count=same)
-    return sentence
+    targets = {}
+    if report.capabilities["targets"]:
+        for indicator in (i for i in report.indicators if i.targets):
+            statuses = target_statuses(report, indicator)
+            if statuses:
+                targets[indicator.id] = statuses
+    shown = marks.unmarked(table)
+    items = []
+    for row, published in zip(table.itertuples(), shown, strict=True):
+        if not published or pd.isna(row.estimate):
+            items.append(report._t("findings.level_item_withheld", indicator=row.label))
+            continue
+        verdict = row.compared_with_rest if row.compared_with_rest in ("higher", "lower", "no_difference") \
+            else "untested"
+        item = report._t(f"findings.level_item_{verdict}", indicator=row.label, value=report.pct(row.estimate),
+                         interval=report.interval(row.ci_low, row.ci_high), rest=report.pct(row.rest_estimate))
+        if row.indicator in targets:
+            item += report._t("findings.level_targets", statuses=targets[row.indicator])
+        items.append(item)
+    return report._t("findings.level", items=_join(report, items), method=report._method_label())
 
 
-def target_sentences(report: DistrictReport) -> list[str]:
-    if not report.capabilities["targets"]:
-        return []
-    out = []
-    for indicator in (i for i in report.indicators if i.targets):
-        sentence = target_sentence(report, indicator, target_rows(report, indicator))
-        if sentence:
-            out.append(sentence)
-    return out
+def target_statuses(report: DistrictReport, indicator) -> str:
+    """``2022 target (≥ 20%) met, 2030 target (≥ 30%) not yet reached`` for this wave, '' if not published."""
+    rows = target_rows(report, indicator)
+    own = rows[(rows["area"] == "district") & (rows["wave"] == report.wave)]
+    if own.empty or not marks.unmarked(own)[0]:
+        return ""
+    row = own.iloc[0]
+    from survey.reports.text import lookup
+
+    return lookup("list_separator", report.lang).join(
+        report._t("targets.status_item", year=year, value=f"{float(v) * 100:g}",
+                  status=report._t(f"targets.status.{row[f'status_{year}']}", year=year))
+        for year, v in sorted(indicator.targets.items()))
 
 
 def change_sentence(report: DistrictReport) -> str:
@@ -101,10 +114,18 @@ def pilot_sentence(report: DistrictReport) -> str:
 
 
 def caveat_sentence(report: DistrictReport) -> str:
-    """Suppressed and review-flagged estimates of the key indicators; an approximate standard population."""
+    """What the numbers rest on (respondents, sampling units), and the caveats: suppressed and review-flagged
+    key indicators, an approximate standard population."""
     table = report.indicator_rows()
     counted = marks.counts(table[["estimate", "n", "flag", "flag_reason"]])
+    sample = report.rows.sample
+    own = sample[(sample["district"] == report.district) & (sample["wave"] == report.wave)]
     parts = []
+    if len(own):
+        psu, _ = report._psu_names()
+        units = report._t("findings.basis_units", psus=int(own["psus"].iloc[0]), psu=psu) \
+            if report.study.design.psu else ""
+        parts.append(report._t("findings.basis", respondents=f"{int(own['respondents'].iloc[0]):,}", units=units))
     if counted["suppressed"]:
         parts.append(report._t("findings.caveat_suppressed", count=counted["suppressed"], mark=marks.SUPPRESSED))
     if counted["review"]:
@@ -126,7 +147,7 @@ def _join(report: DistrictReport, items: list[str]) -> str:
 
 def key_findings(report: DistrictReport) -> Section:
     """The key-findings section: a short list, each item one tested statement."""
-    sentences = [level_sentence(report), *target_sentences(report), change_sentence(report),
+    sentences = [level_sentence(report), change_sentence(report),
                  worst_group_sentence(report), pilot_sentence(report), caveat_sentence(report)]
     sentences = [s for s in sentences if s]
     prose = "\n".join(f"- {s}" for s in sentences)
