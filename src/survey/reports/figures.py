@@ -185,3 +185,57 @@ def forest_by_district(table: pd.DataFrame, *, panel_titles: dict[str, str], cit
     for ax in axes[len(panel_titles):]:
         ax.set_visible(False)
     return fig
+
+
+def pilot_before_after(table: pd.DataFrame, *, panel_titles: dict[str, str], group_names: dict[str, str],
+                       start, start_label: str, ylabel: str, wave_dates: dict | None = None) -> Figure:
+    """Pilot districts against comparison districts, each wave, one panel per indicator, with the start marked.
+
+    ``table``: ``indicator``, ``wave``, ``group`` (``pilot`` or ``comparison``), ``estimate``,
+    ``ci_low``, ``ci_high`` (proportions). ``group_names``: group -> legend label. ``start``: the
+    pilot's start (a Timestamp, or a year). ``wave_dates``: wave -> the middle of its fieldwork
+    (a Timestamp); with it, waves and the start are placed on a time axis, else by year.
+    Suppressed or missing estimates are marked ``‡`` at the axis instead of dropped silently.
+    """
+    import matplotlib.dates as mdates
+
+    panels = [i for i in panel_titles if (table["indicator"] == i).any()]
+    fig = _new_figure(max(4.2 * len(panels), 5.0), 3.6)
+    axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
+    dated = bool(wave_dates) and all(pd.notna(wave_dates.get(w)) for w in table["wave"].unique())
+
+    def x_of(waves) -> np.ndarray:
+        if dated:
+            return mdates.date2num([pd.Timestamp(wave_dates[w]).to_pydatetime() for w in waves])
+        return np.asarray(waves, dtype=float)
+
+    for ax, indicator in zip(axes, panels, strict=False):
+        rows = table[table["indicator"] == indicator]
+        for group, colour, marker, offset in (("pilot", DISTRICT_COLOUR, "o", -0.04), ("comparison", CITY_COLOUR,
+                                                                                        "s", 0.04)):
+            part = rows[rows["group"] == group].sort_values("wave")
+            if part.empty:
+                continue
+            ok = _shown(part)
+            est, err = _errors(part)
+            shift = offset * (30 if dated else 1)
+            x = x_of(part["wave"]) + shift
+            ax.errorbar(x[ok], est[ok], yerr=err[:, ok], fmt=marker + "-", color=colour, capsize=4,
+                        label=group_names.get(group, group))
+            for position in x[~ok]:
+                ax.annotate(SUPPRESSED_MARK, xy=(position, 0), xycoords=("data", "axes fraction"), ha="center",
+                            va="bottom", color=colour)
+        if isinstance(start, (int, np.integer)):
+            start_x = float(start) + 0.5 if not dated else mdates.date2num(pd.Timestamp(f"{int(start)}-07-01"))
+        else:
+            start_x = mdates.date2num(pd.Timestamp(start).to_pydatetime()) if dated else \
+                pd.Timestamp(start).year + (pd.Timestamp(start).dayofyear - 1) / 365.25
+        ax.axvline(start_x, color="#2e8b57", linestyle=":", linewidth=1.4, label=start_label)
+        waves = sorted(rows["wave"].unique())
+        ax.set_xticks(x_of(waves), [str(w) for w in waves])
+        ax.set_title(panel_titles[indicator], fontsize=10)
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(frameon=False, fontsize=8, loc="lower left")
+    return fig

@@ -47,10 +47,13 @@ class ReportTable:
 
 @dataclass
 class ReportFigure:
-    """One matplotlib figure; ``png``/``svg`` are set once it is saved."""
+    """One matplotlib figure, with its alt text and caption in the page's language; ``png``/``svg`` are set
+    once it is saved."""
 
     name: str
     figure: object = field(repr=False)
+    alt: str = ""
+    caption: str = ""
     png: Path | None = None
     svg: Path | None = None
 
