@@ -186,3 +186,66 @@ def check_pages(pages: list[Path], screenshot_dir: Path, *, root: Path | None = 
             finally:
                 browser.close()
     return checks
+
+
+#: How report pages are printed: A4 (the page's own @page rule), backgrounds, a tagged PDF with an outline.
+PDF_OPTIONS = {"format": "A4", "print_background": True, "prefer_css_page_size": True,
+               "display_header_footer": False, "tagged": True, "outline": True}
+
+
+class PdfPrinter:
+    """Headless Chromium kept open to print many report pages to PDF (one per worker process).
+
+    The page is loaded from its HTML text (``set_content``), not from its file: the PDF then holds
+    no path of this machine (Chromium would write the page's ``file://`` address into links).
+    Page numbers and margins come from the page's print stylesheet (``@page``), not from
+    Chromium's header and footer (which print the address and the date).
+    """
+
+    def __init__(self) -> None:
+        self._playwright = None
+        self._browser = None
+        self._tab = None
+        self._fonts = None
+
+    def start(self) -> PdfPrinter:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._fonts = tempfile.TemporaryDirectory(prefix="survey-pdf-fonts-")
+            env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(self._fonts.name))}
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
+                                                             env=env)
+        return self
+
+    def print_pdf(self, page: Path, pdf: Path, *, timeout_ms: int = 120_000) -> Path:
+        """Print the HTML page at ``page`` to ``pdf`` (written under a temporary name, then renamed)."""
+        self.start()
+        pdf = Path(pdf)
+        temporary = pdf.with_name(f".{pdf.name}.tmp{os.getpid()}")
+        if self._tab is None or self._tab.is_closed():
+            self._tab = self._browser.new_page()  # one tab for every page: a new one costs a renderer process
+        try:
+            self._tab.set_content(Path(page).read_text(encoding="utf-8"), wait_until="load", timeout=timeout_ms)
+            self._tab.evaluate("document.fonts.ready.then(() => true)")
+            self._tab.pdf(path=str(temporary), **PDF_OPTIONS)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            self._tab.close()
+            self._tab = None
+            raise
+        os.replace(temporary, pdf)
+        return pdf
+
+    def close(self) -> None:
+        browser, playwright, fonts = self._browser, self._playwright, self._fonts
+        self._browser = self._playwright = self._fonts = self._tab = None
+        try:
+            if browser is not None:
+                browser.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
+            if fonts is not None:
+                fonts.cleanup()

@@ -452,7 +452,8 @@ class DistrictReport:
         fig = figures.services_over_years(services, {r: measures[r] for r in rates},
                                           district_name=self.district_name, city_name=self.city_name,
                                           pilot_start=self.rows.pilot_start,
-                                          pilot_label=self._t("sections.services.pilot_line"))
+                                          pilot_label=self._t("sections.services.pilot_line"),
+                                          ylabel=self._t("axes.per_100k"), xlabel=self._t("axes.year"))
         return self._finish(Section("services", title, prose, [
             ReportTable("services", self._t("sections.services.table_caption"), display, services,
                         self._t("sections.services.notes"))], [ReportFigure("services", fig)]))

@@ -61,12 +61,13 @@ def read_manifest(folder: Path) -> dict:
 
 
 def write_manifest(folder: Path, *, district: str, digest: str, parameters: dict, status: str,
-                   error: str = "", seconds: float | None = None) -> Path:
+                   error: str = "", seconds: float | None = None, timings: dict[str, float] | None = None) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     record = {"district": district, "status": status, "input_hash": digest, "parameters": parameters,
               "software_version": survey.__version__, "error": error,
-              "seconds": None if seconds is None else round(seconds, 2)}
+              "seconds": None if seconds is None else round(seconds, 2),
+              "timings": {part: round(value, 2) for part, value in (timings or {}).items()}}
     path = folder / MANIFEST
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path

@@ -3,8 +3,14 @@
 Each section a :class:`~survey.reports.content.DistrictReport` builds is a :class:`Section`.
 ``section.save(folder)`` writes its tables as CSV and XLSX (``tables/<name>.csv|xlsx``, the tidy
 numbers) and its figures as PNG and SVG (``figures/<name>.png|svg``); :func:`show` displays it in
-a notebook: the heading and prose as Markdown, each figure as the saved PNG, each table as
-HTML with its notes.
+a notebook as one HTML block (:func:`section_html`): the heading, the prose (Markdown), each
+figure with its alt text and caption, each table with its caption and notes.
+
+Text from the study and its data reaches the page as typed: the prose's Markdown is rendered
+with raw HTML escaped (a district called ``<b>`` shows as ``<b>``), table cells and captions are
+escaped, and the page builder (:mod:`survey.reports.webpage`) sanitises the whole block again
+against an allowlist, so nothing a study says can run in a reader's browser. Figure and table
+numbers (图1, 表1) are filled in by the page builder, which knows the page's order and language.
 
 Example
 -------
@@ -13,8 +19,11 @@ Example
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +32,8 @@ import pandas as pd
 PNG_DPI = 150
 #: Shown size of a figure on the page: 100 CSS pixels per inch of figure (the PNG has 150 dots).
 DISPLAY_PIXELS_PER_INCH = 100
+#: Where the page builder writes "图1" / "Table 1." (an empty span of this class, then the kind).
+NUMBER_CLASS = "survey-number"
 
 
 @dataclass
@@ -36,26 +47,54 @@ class ReportTable:
     notes: str = ""
 
     def to_html(self) -> str:
-        """The display table as an HTML table with its caption and notes (no index)."""
+        """The display table as an HTML table with its numbered caption and notes (no index)."""
         body = self.display.to_html(index=False, border=0, classes="survey-table", na_rep="–", escape=True)
-        caption = f"<p><strong>{html.escape(self.caption)}</strong></p>\n" if self.caption else ""
+        opening, rest = body.split(">", 1)
+        caption = (f'\n<caption><span class="{NUMBER_CLASS} {NUMBER_CLASS}-table"></span> '
+                   f"{html.escape(self.caption)}</caption>") if self.caption else ""
         notes = f'\n<p class="survey-notes"><small>{html.escape(self.notes)}</small></p>' if self.notes else ""
-        return caption + body + notes
+        return (f'<div class="survey-table-wrap" id="table-{html.escape(self.name)}">\n'
+                f"{opening}>{caption}{rest}{notes}\n</div>")
 
 
 @dataclass
 class ReportFigure:
-    """One matplotlib figure; ``png``/``svg`` are set once it is saved."""
+    """One matplotlib figure, with its alt text and caption in the page's language.
+
+    ``alt`` says what the figure shows for a reader who cannot see it; ``caption`` is printed
+    under it (after its number). ``png``/``svg`` are set once it is saved.
+    """
 
     name: str
     figure: object = field(repr=False)
+    alt: str = ""
+    caption: str = ""
     png: Path | None = None
     svg: Path | None = None
+
+    def to_html(self, fallback: str = "") -> str:
+        """The figure as ``<figure>``: the SVG (vector, text drawn as paths) with alt text, and its caption.
+
+        ``fallback`` is the alt text when the figure has neither alt text nor caption (the
+        section's title, so it is in the page's language).
+        """
+        alt = self.alt or self.caption or fallback
+        width = int(self.figure.get_figwidth() * DISPLAY_PIXELS_PER_INCH)
+        source = base64.b64encode(figure_svg(self)).decode()
+        caption = (f'\n<figcaption><span class="{NUMBER_CLASS} {NUMBER_CLASS}-figure"></span> '
+                   f"{html.escape(self.caption)}</figcaption>")
+        return (f'<figure class="survey-figure" id="figure-{html.escape(self.name)}">\n'
+                f'<img src="data:image/svg+xml;base64,{source}" alt="{html.escape(alt)}" width="{width}">'
+                f"{caption}\n</figure>")
 
 
 @dataclass
 class Section:
-    """Heading, Markdown prose, tables and figures of one part of a report."""
+    """Heading, Markdown prose, tables and figures of one part of a report.
+
+    ``front_matter`` (label, text) pairs are shown in a box under a level-1 heading: the
+    report's date, data version and suggested citation on the first page.
+    """
 
     key: str
     title: str
@@ -63,6 +102,7 @@ class Section:
     tables: list[ReportTable] = field(default_factory=list)
     figures: list[ReportFigure] = field(default_factory=list)
     level: int = 2
+    front_matter: list[tuple[str, str]] = field(default_factory=list)
 
     def markdown(self) -> str:
         return f"{'#' * self.level} {self.title}\n\n{self.prose}".strip()
@@ -85,29 +125,72 @@ class Section:
         for item in self.figures:
             item.png, item.svg = folder / "figures" / f"{item.name}.png", folder / "figures" / f"{item.name}.svg"
             item.figure.savefig(item.png, dpi=PNG_DPI, metadata={"Software": None})
+            _freeze_layout(item.figure)
             item.figure.savefig(item.svg, metadata={"Date": None, "Creator": None})
             written += [item.png, item.svg]
         return written
+
+
+def _freeze_layout(figure) -> None:
+    """Keep the layout the first save computed: the second save (SVG) need not solve it again."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):  # the positions are set now
+        figure.set_layout_engine(None)  # none at all: savefig then skips its layout pass
 
 
 def figure_png(item: ReportFigure) -> bytes:
     """The figure's PNG: the saved file if there is one, else rendered in memory."""
     if item.png is not None and item.png.is_file():
         return item.png.read_bytes()
-    import io
-
     buffer = io.BytesIO()
     item.figure.savefig(buffer, format="png", dpi=PNG_DPI)
     return buffer.getvalue()
 
 
-def show(section: Section) -> None:
-    """Display a section in a notebook: Markdown heading and prose, figures, tables."""
-    from IPython.display import HTML, Image, Markdown, display
+def figure_svg(item: ReportFigure) -> bytes:
+    """The figure's SVG: the saved file if there is one, else rendered in memory."""
+    if item.svg is not None and item.svg.is_file():
+        return item.svg.read_bytes()
+    buffer = io.BytesIO()
+    item.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
 
-    display(Markdown(section.markdown()))
-    for item in section.figures:
-        width = int(item.figure.get_figwidth() * DISPLAY_PIXELS_PER_INCH)
-        display(Image(data=figure_png(item), format="png", width=width))
-    for table in section.tables:
-        display(HTML(table.to_html()))
+
+@cache
+def _markdown():
+    import mistune
+
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+
+
+def markdown_html(text: str) -> str:
+    """Markdown as HTML, with any raw HTML in it escaped (it shows as typed, it never becomes markup)."""
+    return str(_markdown()(text or ""))
+
+
+def section_html(section: Section) -> str:
+    """The section as one ``<section>`` block: heading, prose, front matter, figures, tables.
+
+    A section with a table or figure is *major*: in print it starts on a new page.
+    """
+    level = min(max(int(section.level), 1), 6)
+    major = " survey-major" if (section.tables or section.figures) and level > 1 else ""
+    parts = [f'<section class="survey-section survey-level-{level}{major}" id="section-{html.escape(section.key)}">',
+             f"<h{level}>{html.escape(section.title)}</h{level}>" if section.title else "",
+             markdown_html(section.prose)]
+    if section.front_matter:
+        items = "".join(f"<dt>{html.escape(label)}</dt><dd>{html.escape(value)}</dd>"
+                        for label, value in section.front_matter)
+        parts.append(f'<dl class="survey-front">{items}</dl>')
+    parts += [item.to_html(fallback=section.title) for item in section.figures]
+    parts += [table.to_html() for table in section.tables]
+    parts.append("</section>")
+    return "\n".join(p for p in parts if p)
+
+
+def show(section: Section) -> None:
+    """Display a section in a notebook as one HTML block (:func:`section_html`)."""
+    from IPython.display import HTML, display
+
+    display(HTML(section_html(section)))
