@@ -6,9 +6,10 @@ kernel are most of the time. :class:`WarmKernel` starts one kernel and imports t
 package in it once; :class:`WarmKernelEngine` is a papermill engine that runs each notebook in
 that kernel, so papermill still parameterises, executes and records every notebook as usual.
 
-Each run starts clean: :meth:`WarmKernel.reset` empties the kernel's namespace (``%reset -f``)
-and restarts the execution count, so one district's variables never reach the
-next. Imported modules stay loaded — that is the point. A kernel that failed a run, timed out
+Each run starts clean: :meth:`WarmKernel.reset` empties the kernel's namespace and starts a new
+history session (IPython's ``reset(new_session=True)``; the execution count starts again at 1),
+so one district's variables never reach the next. Imported modules stay loaded — that is the
+point. A kernel that failed a run, timed out
 or died is shut down and the next run gets a fresh one.
 
 Example
@@ -26,8 +27,7 @@ from survey.errors import SurveyError
 
 ENGINE_NAME = "survey-warm-kernel"
 #: Run (silently) before every notebook: a clean namespace and execution count, modules kept.
-RESET_CODE = ("get_ipython().run_line_magic('reset', '-f')\n"
-              "get_ipython().execution_count = 1\n")
+RESET_CODE = "get_ipython().reset(new_session=True)\n"
 
 
 class KernelError(SurveyError):

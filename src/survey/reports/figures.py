@@ -204,7 +204,9 @@ def forest_by_district(table: pd.DataFrame, *, panel_titles: dict[str, str], cit
     columns = max(1, min(columns, len(panel_titles)))
     rows_of_panels = int(np.ceil(len(panel_titles) / columns))
     names = table.loc[table["district"] != city_code, ["district", "name"]].drop_duplicates("district")
-    fig = _new_figure(4.2 * columns, (0.32 * len(names) + 1.3) * rows_of_panels)
+    longest = max((len(str(n)) for n in names["name"]), default=4)
+    label_inches = min(0.12 * longest, 4.0)  # room for the district names (8 pt; a CJK character is about 0.11 in)
+    fig = _new_figure((3.0 + label_inches) * columns, (0.32 * len(names) + 1.3) * rows_of_panels)
     axes = fig.subplots(rows_of_panels, columns, squeeze=False).ravel()
     y = np.arange(len(names))[::-1].astype(float)
     for ax, (indicator, title) in zip(axes, panel_titles.items(), strict=False):

@@ -3,13 +3,14 @@
 Each section a :class:`~survey.reports.content.DistrictReport` builds is a :class:`Section`.
 ``section.save(folder)`` writes its tables as CSV and XLSX (``tables/<name>.csv|xlsx``, the tidy
 numbers) and its figures as PNG and SVG (``figures/<name>.png|svg``); :func:`show` displays it in
-a notebook as one HTML block (:func:`section_html`): the heading, the prose (Markdown), each
-figure with its alt text and caption, each table with its caption and notes.
+a notebook as one HTML block (:func:`section_html`): the heading, the prose, each figure with
+its alt text and caption, each table with its caption and notes.
 
-Text from the study and its data reaches the page as typed: the prose's Markdown is rendered
-with raw HTML escaped (a district called ``<b>`` shows as ``<b>``), table cells and captions are
-escaped, and the page builder (:mod:`survey.reports.webpage`) sanitises the whole block again
-against an allowlist, so nothing a study says can run in a reader's browser. Figure and table
+Text from the study and its data reaches the page as typed: the prose is plain text (paragraphs
+and ``- `` lists, :func:`prose_html`; nothing in it is markup, so a district called ``<b>`` or
+``*x*`` shows as ``<b>`` or ``*x*``), table cells and captions are escaped, and the page builder
+(:mod:`survey.reports.webpage`) sanitises the whole block again against an allowlist, so nothing
+a study says can run in a reader's browser. Figure and table
 numbers (图1, 表1) are filled in by the page builder, which knows the page's order and language.
 
 Example
@@ -22,8 +23,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -90,7 +91,7 @@ class ReportFigure:
 
 @dataclass
 class Section:
-    """Heading, Markdown prose, tables and figures of one part of a report.
+    """Heading, prose (plain text: paragraphs and ``- `` lists), tables and figures of one part of a report.
 
     ``front_matter`` (label, text) pairs are shown in a box under a level-1 heading: the
     report's date, data version and suggested citation on the first page.
@@ -157,16 +158,37 @@ def figure_svg(item: ReportFigure) -> bytes:
     return buffer.getvalue()
 
 
-@cache
-def _markdown():
-    import mistune
+def prose_html(text: str) -> str:
+    r"""A section's prose as HTML: every character shows as typed (nothing in it is markup).
 
-    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+    Prose is plain text with two rules: a blank line separates paragraphs, and lines that start
+    with ``- `` are the items of a list. Everything else — ``<``, ``&``, ``*``, ``_``, ``#`` — is
+    text, so a name or label from a study shows exactly as the study wrote it.
 
+    >>> prose_html("A <b> & *c*\n\n- one\n- two")
+    '<p>A &lt;b&gt; &amp; *c*</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>'
+    """
+    parts = []
+    for block in re.split(r"\n[ \t]*\n", (text or "").strip()):
+        run: list[str] = []
+        in_list = False
 
-def markdown_html(text: str) -> str:
-    """Markdown as HTML, with any raw HTML in it escaped (it shows as typed, it never becomes markup)."""
-    return str(_markdown()(text or ""))
+        def flush(run: list[str], in_list: bool) -> None:
+            if not run:
+                return
+            if in_list:
+                parts.append("<ul>\n" + "\n".join(f"<li>{html.escape(item)}</li>" for item in run) + "\n</ul>")
+            else:
+                parts.append(f"<p>{html.escape(chr(10).join(run))}</p>")
+
+        for line in block.splitlines():
+            item = line.lstrip().startswith("- ")
+            if item != in_list:
+                flush(run, in_list)
+                run, in_list = [], item
+            run.append(line.lstrip()[2:] if item else line)
+        flush(run, in_list)
+    return "\n".join(p for p in parts if p not in ("<p></p>",))
 
 
 def section_html(section: Section) -> str:
@@ -178,7 +200,7 @@ def section_html(section: Section) -> str:
     major = " survey-major" if (section.tables or section.figures) and level > 1 else ""
     parts = [f'<section class="survey-section survey-level-{level}{major}" id="section-{html.escape(section.key)}">',
              f"<h{level}>{html.escape(section.title)}</h{level}>" if section.title else "",
-             markdown_html(section.prose)]
+             prose_html(section.prose)]
     if section.front_matter:
         items = "".join(f"<dt>{html.escape(label)}</dt><dd>{html.escape(value)}</dd>"
                         for label, value in section.front_matter)

@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 
 from survey.reports.pagetext import page_text
-from survey.reports.section import NUMBER_CLASS, markdown_html
+from survey.reports.section import NUMBER_CLASS, prose_html
 from survey.reports.text import HTML_LANGUAGE, check_language
 
 #: Tags a report's outputs may use; anything else is escaped (shown as text).
@@ -114,7 +114,7 @@ def output_html(output: dict) -> str:
     if "text/html" in data:
         return _text(data["text/html"])
     if "text/markdown" in data:
-        return markdown_html(_text(data["text/markdown"]))
+        return prose_html(_text(data["text/markdown"]))  # prose, not markup: it shows as typed
     for mime in ("image/svg+xml", "image/png"):
         if mime in data:
             import base64
@@ -243,7 +243,7 @@ def html_page(*, lang: str, title: str, body: str, nav: str = "", head: str = ""
               embed_font: bool = True, script: str = "") -> str:
     """A complete page around ``body`` (already safe HTML): head, stylesheet, navigation, embedded font."""
     lang = check_language(lang)
-    text = f"{title}\n{nav}\n{body}"
+    text = f"{html.escape(title)}\n{nav}\n{body}"
     font = ""
     if embed_font:
         from survey.reports.fonts import font_face_css
