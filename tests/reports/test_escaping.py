@@ -19,7 +19,7 @@ from survey.reports.browser import chromium, serve_folder, watch_errors
 
 NAME = '第1区<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 NAME_EN = "D1 <script>window.__pwned=3</script>"
-TITLE = '小型调查<b onmouseover="window.__pwned=4">粗体</b> & *星号*'
+TITLE = '小型调查<b onmouseover="window.__pwned=4">粗体</b> & 其他'
 LABEL = "抑郁<svg onload=window.__pwned=5>"
 
 

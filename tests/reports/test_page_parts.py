@@ -42,9 +42,10 @@ def test_sanitise_keeps_embedded_images_whole():
     assert sanitise(fragment) == fragment
 
 
-def test_prose_is_text_with_paragraphs_and_lists():
-    assert prose_html("第1区<b>粗</b> & *x* _y_ #z\n\n- 一\n- 二\n末行") == (
-        "<p>第1区&lt;b&gt;粗&lt;/b&gt; &amp; *x* _y_ #z</p>\n<ul>\n<li>一</li>\n<li>二</li>\n</ul>\n<p>末行</p>")
+def test_prose_is_markdown_whose_html_shows_as_typed():
+    assert prose_html('第1区<img src=x onerror="alert(1)"> & **要点**\n\n- 一\n- [表](tables/t.csv)') == (
+        '<p>第1区&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; <strong>要点</strong></p>\n'
+        '<ul>\n<li>一</li>\n<li><a href="tables/t.csv">表</a></li>\n</ul>\n')
     assert prose_html("") == ""
 
 
@@ -81,7 +82,7 @@ def test_a_notebook_becomes_a_sanitised_body_without_code(tmp_path):
     path.write_text(json.dumps(book), encoding="utf-8")
     body = notebook_body(path)
     assert "<p>ok</p>&lt;script&gt;window.x=1&lt;/script&gt;" in body
-    assert "<p>**&lt;b&gt;x&lt;/b&gt;**</p>" in body and "a &lt; b" in body
+    assert "<p><strong>&lt;b&gt;x&lt;/b&gt;</strong></p>" in body and "a &lt; b" in body
     assert "notes for editors" not in body and "show(x)" not in body
 
 

@@ -143,6 +143,13 @@ def test_a_failing_district_does_not_stop_the_others_and_the_command_names_it(bu
     index = (report_study.reports_dir / "en" / "index.html").read_text(encoding="utf-8")
     assert 'href="linjiang/report.html"' in index and "(report failed)" not in index  # nowhere is no district
     assert 'href="../index.html"' in index  # the Chinese index, built before
+    assert 'href="../../linjiang/report.html" lang="zh-CN"' in english  # the Chinese page, built before
+    # the Chinese page and index built before now link the English ones (page and PDF redone, not the notebook)
+    chinese = (report_study.reports_dir / "linjiang" / "report.html").read_text(encoding="utf-8")
+    assert 'href="../en/linjiang/report.html" lang="en"' in chinese
+    assert 'href="en/index.html"' in (report_study.reports_dir / "index.html").read_text(encoding="utf-8")
+    record = json.loads((report_study.reports_dir / "linjiang" / "manifest.json").read_text(encoding="utf-8"))
+    assert record["status"] == "ok" and "notebook" not in record["timings"] and "pdf" in record["timings"]
 
 
 def test_a_rerun_skips_every_unchanged_district(built_reports, built_copy):

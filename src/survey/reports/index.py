@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import math
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -372,31 +373,30 @@ def _page_link(root: Path, code: str) -> tuple[str, str, str]:
     return "", "", "failed" if record.get("status") == "failed" else "missing"
 
 
-def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = None,
-                font_base: Path | None = None) -> Path:
-    """Write ``root/index.html`` (and ``root/overview/``); return the page's path."""
-    from survey.reports.webpage import Link, html_page, navigation, number_items
+@dataclass
+class PreparedIndex:
+    """What the index shows that does not depend on which district pages exist: tables, forest plot."""
 
+    lang: str
+    wave: int
+    table: pd.DataFrame
+    shown: pd.DataFrame
+    forest: dict | None
+
+
+def prepare_index(data: ReportData, *, lang: str, root: Path, wave: int | None = None) -> PreparedIndex:
+    """The index's numbers, its tables under ``root/overview/tables`` and its forest plot (``overview/figures``).
+
+    The slow part of the index (drawing the forest plot), done while the district reports build.
+    """
     study = data.study
     wave = wave or int(max(study.waves or data.prevalence["wave"]))
     labels = {i.id: study_label(i.label, lang, i.id) for i in study.indicators}
     table = comparison_table(data, lang, wave)
-    shown = _display_columns(table)
     indicators = list(dict.fromkeys(table["indicator"]))
-    method = label_of("methods", data.method, lang)
-    city_name = study_label(study.config.city, lang, default=text("city", lang))
-    fields = {"city": city_name, "wave": wave, "method": method,
-              "study_title": study_label(study.config.title, lang, default=study.id)}
-    t = page_lookup("index", lang)
-    before = _previous_wave(data, wave)
-    has_pilot = bool(data.pilots)
-    codes = [str(c) for c in study.districts()["code"]]
-    positions, position_reason = tile_positions(study.districts())
-    links = {code: _page_link(root, code) for code in codes}
-
+    fields = _fields(data, lang, wave)
     overview = overview_table(data, lang, wave)
     forest_panels = [i for i in indicators if _shown_any(table, i)]
-    forest = None
     figures_to_save = []
     if forest_panels:
         targets = {i.id: {str(k): float(v) for k, v in i.targets.items()} for i in study.indicators if i.targets}
@@ -412,6 +412,7 @@ def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = N
                                              ReportTable("district_comparison", "", table, table)],
                       figures=figures_to_save)
     section.save(root / "overview")
+    forest = None
     if figures_to_save:
         item = figures_to_save[0]
         dropped = [labels[i] for i in indicators if i not in forest_panels]
@@ -419,6 +420,35 @@ def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = N
                   "width": int(item.figure.get_figwidth() * 100),
                   "dropped": page_text("index.forest_dropped", lang, indicators=_joined(dropped, lang)) if dropped
                   else ""}
+    return PreparedIndex(lang=lang, wave=wave, table=table, shown=_display_columns(table), forest=forest)
+
+
+def _fields(data: ReportData, lang: str, wave: int) -> dict:
+    study = data.study
+    return {"city": study_label(study.config.city, lang, default=text("city", lang)), "wave": wave,
+            "method": label_of("methods", data.method, lang),
+            "study_title": study_label(study.config.title, lang, default=study.id)}
+
+
+def write_index(data: ReportData, *, lang: str, root: Path, wave: int | None = None,
+                font_base: Path | None = None, prepared: PreparedIndex | None = None) -> Path:
+    """Write ``root/index.html`` (and ``root/overview/``, unless ``prepared`` did); return the page's path."""
+    from survey.reports.webpage import Link, html_page, navigation, number_items
+
+    study = data.study
+    if prepared is None or prepared.lang != lang or (wave and prepared.wave != wave):
+        prepared = prepare_index(data, lang=lang, root=root, wave=wave)
+    wave, table, shown, forest = prepared.wave, prepared.table, prepared.shown, prepared.forest
+    labels = {i.id: study_label(i.label, lang, i.id) for i in study.indicators}
+    indicators = list(dict.fromkeys(table["indicator"]))
+    fields = _fields(data, lang, wave)
+    city_name = fields["city"]
+    t = page_lookup("index", lang)
+    before = _previous_wave(data, wave)
+    has_pilot = bool(data.pilots)
+    codes = [str(c) for c in study.districts()["code"]]
+    positions, position_reason = tile_positions(study.districts())
+    links = {code: _page_link(root, code) for code in codes}
 
     def cell(row) -> dict:
         return {"text": row["value_text"], "sort": row["value_sort"], "n": row["n_text"]}

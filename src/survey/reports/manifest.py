@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -61,13 +62,15 @@ def read_manifest(folder: Path) -> dict:
 
 
 def write_manifest(folder: Path, *, district: str, digest: str, parameters: dict, status: str,
-                   error: str = "", seconds: float | None = None, timings: dict[str, float] | None = None) -> Path:
+                   error: str = "", seconds: float | None = None, timings: dict[str, float] | None = None,
+                   links: Sequence[Sequence[str]] = ()) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     record = {"district": district, "status": status, "input_hash": digest, "parameters": parameters,
               "software_version": survey.__version__, "error": error,
               "seconds": None if seconds is None else round(seconds, 2),
-              "timings": {part: round(value, 2) for part, value in (timings or {}).items()}}
+              "timings": {part: round(value, 2) for part, value in (timings or {}).items()},
+              "links": [list(link) for link in links]}
     path = folder / MANIFEST
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path

@@ -41,7 +41,7 @@ from survey.errors import ConfigError, InputFileError, SurveyError
 from survey.pipeline import steps
 from survey.reports.index import language_root
 from survey.reports.inputs import ReportData
-from survey.reports.manifest import REPORT_HTML, input_hash, needs_run
+from survey.reports.manifest import REPORT_HTML, input_hash, needs_run, read_manifest
 from survey.reports.pagetext import page_text
 from survey.reports.text import LABEL_DIR, LANGUAGES, check_language, text
 from survey.reports.worker import (
@@ -51,6 +51,7 @@ from survey.reports.worker import (
     one_line,
     render_district,
     start_worker,
+    worker_ready,
 )
 from survey.study import Study, load_study
 from survey.study.paths import INDEX_HTML, REPORT_PDF, slug_of
@@ -149,9 +150,11 @@ class ReportRun:
         return [f"district {o.district!r} failed: {o.error}" for o in self.failures]
 
     def summary(self, failures: bool = True) -> str:
-        """Counts built/skipped/failed, steps run, (each failure,) and the index page."""
+        """Counts built/(relinked/)skipped/failed, steps run, (each failure,) and the index page."""
         counts = self.to_frame()["status"].value_counts()
         parts = [f"{counts.get(s, 0)} {s}" for s in ("built", "skipped", "failed")]
+        if counts.get("relinked", 0):
+            parts.insert(1, f"{counts['relinked']} relinked")
         lines = [f"{self.study.id} ({self.lang}): {len(self.outcomes)} district reports: {', '.join(parts)} "
                  f"in {self.seconds:.1f} s (kernel {self.kernel})"]
         if self.steps_run:
@@ -181,10 +184,16 @@ def resolve_districts(study: Study, districts: str | Sequence[str] | None) -> li
 
 @dataclass
 class ReportPlan:
-    """Which districts a build runs (``to_run``) and which it skips as unchanged (``skipped``)."""
+    """Which districts a build runs (``to_run``), only re-pages (``relink``) and skips as unchanged (``skipped``).
+
+    A district whose inputs are unchanged but whose page needs other links (its other-language
+    twin now exists) is *relinked*: its page and PDF are made again from the executed notebook
+    it already has, without running it.
+    """
 
     to_run: list[DistrictJob]
     skipped: list[DistrictOutcome]
+    relink: list[DistrictJob] = field(default_factory=list)
 
     @property
     def districts_to_run(self) -> list[str]:
@@ -197,9 +206,9 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
     """Hash each district's inputs and decide what to run: changed, failed, new or forced districts.
 
     The hash (:func:`~survey.reports.manifest.input_hash`) covers the district's and the city's
-    rows of every input table, the parameters (with the page's links: a page built before its
-    other-language twin existed is redone to link it), the notebook, the study configuration and
-    the district table, and the report package's version, code and wording.
+    rows of every input table, the parameters, the notebook, the study configuration and the
+    district table, and the report package's version, code and wording. A district with the same
+    hash whose page's links changed (or whose PDF is missing) is relinked, not rerun.
     """
     study = data.study
     root = language_root(study.reports_dir, lang)
@@ -207,26 +216,28 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
     shared_files = [Path(notebook), study.config_file]
     if study.config.districts is not None:
         shared_files.append(study.path(study.config.districts))
-    to_run, skipped = [], []
+    to_run, skipped, relink = [], [], []
     for district in resolve_districts(study, districts):
         slug = slug_of(district)
         folder = root / slug
         links = district_links(study.reports_dir, slug, lang, pdf=pdf)
         # the study by its place relative to the reports, so a study moved or copied with its reports is unchanged
         study_place = os.path.relpath(study.config_file, root)
-        parameters = {"district": district, "wave": wave, "lang": lang, "study": study_place, "pdf": pdf,
-                      "links": [list(link) for link in links]}
+        parameters = {"district": district, "wave": wave, "lang": lang, "study": study_place}
         data_digest = data.for_district(district).digest() if district in names else "unknown district"
         digest = input_hash(data_digest=data_digest, parameters=parameters, files=shared_files)
-        built = needs_run(folder, digest) is False and (not pdf or (folder / REPORT_PDF).is_file())
-        if not force and district in names and built:
+        title = text("title", lang, district=names.get(district, district), wave=wave)
+        job = DistrictJob(str(study.config_file), district, slug, title, wave, lang, str(folder), str(notebook),
+                          kernel, digest, timeout, links=links, pdf=pdf)
+        if force or district not in names or needs_run(folder, digest):
+            to_run.append(job)
+        elif [list(link) for link in links] != read_manifest(folder).get("links", []) or \
+                (pdf and not (folder / REPORT_PDF).is_file()):
+            relink.append(dataclasses.replace(job, execute=False))
+        else:
             skipped.append(DistrictOutcome(district, slug, "skipped", html=str(folder / REPORT_HTML),
                                            pdf=str(folder / REPORT_PDF) if pdf else ""))
-            continue
-        title = text("title", lang, district=names.get(district, district), wave=wave)
-        to_run.append(DistrictJob(str(study.config_file), district, slug, title, wave, lang, str(folder),
-                                  str(notebook), kernel, digest, timeout, links=links, pdf=pdf))
-    return ReportPlan(to_run, skipped)
+    return ReportPlan(to_run, skipped, relink)
 
 
 def build_reports(
@@ -275,7 +286,7 @@ def build_reports(
         ``.ok`` is False when any district failed; ``.failure_lines()`` names each with its error.
     """
     from survey.reports.fonts import base_font
-    from survey.reports.index import write_index
+    from survey.reports.index import prepare_index, write_index
 
     started = time.perf_counter()
     lang = check_language(lang)
@@ -290,52 +301,119 @@ def build_reports(
 
         chromium_path()  # a one-line error now, not one per district
     steps_run = steps.ensure(study, steps.SHARED, echo=lambda line: echo(f"[report] {line}"))
-    data = ReportData.load(study)
-    waves = sorted(int(w) for w in (study.waves or data.prevalence["wave"].unique()))
-    wave = int(wave) if wave else waves[-1]
-    if wave not in waves:
-        raise ConfigError(f"wave: expected one of {', '.join(map(str, waves))}, found {wave!r}")
     kernel, kernel_note = choose_kernel()
     if kernel_note:
         echo(f"[report] {kernel_note}")
-
-    plan = plan_reports(data, districts, lang=lang, wave=wave, force=force, notebook=notebook, kernel=kernel,
-                        timeout=timeout, pdf=pdf)
     root = language_root(study.reports_dir, lang)
-    font = str(base_font(font_characters(study)))
-    with tempfile.TemporaryDirectory(prefix="survey-report-") as handoff:
-        inputs_file = str(data.write(Path(handoff) / "inputs.pickle"))
-        to_run = [dataclasses.replace(job, inputs_file=inputs_file, font_base=font) for job in plan.to_run]
-        outcomes = plan.skipped + _run_jobs(to_run, jobs, progress, kernel=kernel, pdf=pdf)
-    order = {d: i for i, d in enumerate(resolve_districts(study, districts))}
-    outcomes.sort(key=lambda o: order.get(o.district, len(order)))
-    index = write_index(data, lang=lang, root=root, wave=wave, font_base=Path(font))
+    candidates = resolve_districts(study, districts)
+    workers = min(jobs, len(candidates))
+    likely = force or any(_incomplete(root / slug_of(code), pdf) for code in candidates)
+    # workers start their kernel and browser while this process loads the inputs and plans
+    pool = _start_pool(workers, kernel, pdf) if workers > 1 and likely else None
+    try:
+        data = ReportData.load(study)
+        waves = sorted(int(w) for w in (study.waves or data.prevalence["wave"].unique()))
+        wave = int(wave) if wave else waves[-1]
+        if wave not in waves:
+            raise ConfigError(f"wave: expected one of {', '.join(map(str, waves))}, found {wave!r}")
+        plan = plan_reports(data, districts, lang=lang, wave=wave, force=force, notebook=notebook, kernel=kernel,
+                            timeout=timeout, pdf=pdf)
+        font = str(base_font(font_characters(study)))
+        prepared: list = []
+        with tempfile.TemporaryDirectory(prefix="survey-report-") as handoff:
+            inputs_file = str(data.write(Path(handoff) / "inputs.pickle"))
+            to_run = [dataclasses.replace(job, inputs_file=inputs_file, font_base=font)
+                      for job in plan.to_run + plan.relink]
+            outcomes = plan.skipped + _run_jobs(
+                to_run, jobs, progress, kernel=kernel, pdf=pdf, pool=pool,
+                meanwhile=lambda: prepared.append(prepare_index(data, lang=lang, root=root, wave=wave)))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    outcomes.sort(key=lambda o: candidates.index(o.district) if o.district in candidates else len(candidates))
+    index = write_index(data, lang=lang, root=root, wave=wave, font_base=Path(font),
+                        prepared=prepared[0] if prepared else None)
+    _link_other_language(data, districts, lang=other_language(lang), wave=wave, notebook=notebook, kernel=kernel,
+                         pdf=pdf, font=font, echo=echo)
     return ReportRun(study=study, lang=lang, outcomes=outcomes, index=index, steps_run=steps_run, kernel=kernel,
                      kernel_note=kernel_note, seconds=time.perf_counter() - started)
 
 
-def _run_jobs(jobs_to_run: list[DistrictJob], jobs: int, progress: bool, *, kernel: str,
-              pdf: bool) -> list[DistrictOutcome]:
-    """Build the reports here (one job) or in ``min(jobs, len(jobs_to_run))`` spawned workers (:mod:`.worker`)."""
+def _incomplete(folder: Path, pdf: bool) -> bool:
+    """True when a district folder holds no successful report (a build will surely run it)."""
+    return read_manifest(folder).get("status") != "ok" or not (folder / REPORT_HTML).is_file() or \
+        (pdf and not (folder / REPORT_PDF).is_file())
+
+
+def _start_pool(workers: int, kernel: str, pdf: bool) -> ProcessPoolExecutor:
+    """``workers`` spawned worker processes, started now (each starts its kernel and browser)."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=start_worker, initargs=(kernel, pdf))
+    for _ in range(workers):  # a task each: the pool spawns its workers when tasks arrive
+        pool.submit(worker_ready)
+    return pool
+
+
+def _link_other_language(data: ReportData, districts, *, lang: str, wave: int, notebook: Path, kernel: str,
+                         pdf: bool, font: str, echo: Callable[[str], None]) -> None:
+    """Give the other language's pages (and index) the link to the pages just built, where they lack it.
+
+    Only pages whose inputs are unchanged are relinked (page and PDF again from their executed
+    notebook, no kernel); pages that need a new run are left for that language's own build.
+    """
+    from survey.reports.index import write_index
+
+    root = language_root(data.study.reports_dir, lang)
+    if not root.is_dir():
+        return
+    plan = plan_reports(data, districts, lang=lang, wave=wave, notebook=notebook, kernel=kernel, pdf=pdf)
+    jobs = [dataclasses.replace(job, font_base=font) for job in plan.relink]
+    failed = [o for o in _run_jobs(jobs, 1, False, kernel=kernel, pdf=pdf) if o.status == "failed"]
+    for outcome in failed:
+        echo(f"[report] relinking the {lang} page of {outcome.district!r} failed: {outcome.error}")
+    index = root / INDEX_HTML
+    if index.is_file():
+        other_index = language_root(data.study.reports_dir, other_language(lang)) / INDEX_HTML
+        href = Path(os.path.relpath(other_index, root)).as_posix()
+        if other_index.is_file() and f'href="{href}"' not in index.read_text(encoding="utf-8"):
+            write_index(data, lang=lang, root=root, wave=wave, font_base=Path(font))
+
+
+def _run_jobs(jobs_to_run: list[DistrictJob], jobs: int, progress: bool, *, kernel: str, pdf: bool,
+              pool: ProcessPoolExecutor | None = None,
+              meanwhile: Callable[[], object] | None = None) -> list[DistrictOutcome]:
+    """Build the reports here (one job) or in worker processes (:mod:`.worker`): ``pool``, or a new one.
+
+    ``meanwhile`` runs in this process while the workers build (the index's slow part).
+    """
     from tqdm import tqdm
 
     if not jobs_to_run:
+        if meanwhile is not None:
+            meanwhile()
         return []
     bar = tqdm(total=len(jobs_to_run), desc="district reports", unit="report", disable=not progress, leave=True)
     outcomes = []
     try:
-        if jobs == 1 or len(jobs_to_run) == 1:  # in this process, with a kernel and a browser kept for the build
+        if pool is None and (jobs == 1 or len(jobs_to_run) == 1):  # here, a kernel and a browser kept for the build
             try:
                 for job in jobs_to_run:
                     outcomes.append(render_district(job))
                     bar.update()
             finally:
                 close_worker()
+            if meanwhile is not None:
+                meanwhile()
         else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(jobs, len(jobs_to_run)), mp_context=context,
-                                     initializer=start_worker, initargs=(kernel, pdf)) as pool:
+            own = pool is None
+            if own:
+                pool = ProcessPoolExecutor(max_workers=min(jobs, len(jobs_to_run)),
+                                           mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=start_worker, initargs=(kernel, pdf))
+            try:
                 futures = {pool.submit(render_district, job): job for job in jobs_to_run}
+                if meanwhile is not None:
+                    meanwhile()
                 for future in as_completed(futures):
                     job = futures[future]
                     try:
@@ -343,6 +421,9 @@ def _run_jobs(jobs_to_run: list[DistrictJob], jobs: int, progress: bool, *, kern
                     except Exception as error:  # the worker process itself died
                         outcomes.append(DistrictOutcome(job.district, job.slug, "failed", one_line(error)))
                     bar.update()
+            finally:
+                if own:
+                    pool.shutdown(wait=True)
     finally:
         bar.close()
     return outcomes

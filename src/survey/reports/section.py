@@ -6,11 +6,10 @@ numbers) and its figures as PNG and SVG (``figures/<name>.png|svg``); :func:`sho
 a notebook as one HTML block (:func:`section_html`): the heading, the prose, each figure with
 its alt text and caption, each table with its caption and notes.
 
-Text from the study and its data reaches the page as typed: the prose is plain text (paragraphs
-and ``- `` lists, :func:`prose_html`; nothing in it is markup, so a district called ``<b>`` or
-``*x*`` shows as ``<b>`` or ``*x*``), table cells and captions are escaped, and the page builder
-(:mod:`survey.reports.webpage`) sanitises the whole block again against an allowlist, so nothing
-a study says can run in a reader's browser. Figure and table
+Text from the study and its data reaches the page as typed: the prose is Markdown rendered with
+raw HTML escaped (:func:`prose_html`: a district called ``<b>`` shows as ``<b>``), table cells
+and captions are escaped, and the page builder (:mod:`survey.reports.webpage`) sanitises the
+whole block again against an allowlist, so nothing a study says can run in a reader's browser. Figure and table
 numbers (图1, 表1) are filled in by the page builder, which knows the page's order and language.
 
 Example
@@ -23,8 +22,8 @@ from __future__ import annotations
 import base64
 import html
 import io
-import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -91,7 +90,7 @@ class ReportFigure:
 
 @dataclass
 class Section:
-    """Heading, prose (plain text: paragraphs and ``- `` lists), tables and figures of one part of a report.
+    """Heading, Markdown prose, tables and figures of one part of a report.
 
     ``front_matter`` (label, text) pairs are shown in a box under a level-1 heading: the
     report's date, data version and suggested citation on the first page.
@@ -158,37 +157,25 @@ def figure_svg(item: ReportFigure) -> bytes:
     return buffer.getvalue()
 
 
+@cache
+def _markdown():
+    import mistune
+
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+
+
 def prose_html(text: str) -> str:
-    r"""A section's prose as HTML: every character shows as typed (nothing in it is markup).
+    r"""A section's prose (Markdown) as HTML, with any HTML in it escaped: ``<b>`` shows as ``<b>``.
 
-    Prose is plain text with two rules: a blank line separates paragraphs, and lines that start
-    with ``- `` are the items of a list. Everything else — ``<``, ``&``, ``*``, ``_``, ``#`` — is
-    text, so a name or label from a study shows exactly as the study wrote it.
+    The prose may use Markdown's paragraphs, ``- `` lists, ``**bold**``, links and tables; raw
+    HTML is never markup (mistune with ``escape=True``), and the page builder sanitises the result
+    again. Markdown punctuation inside a name from a study (``*``, ``_``, ``[``) can still format
+    the text around it; it cannot add markup, links to other schemes, or scripts.
 
-    >>> prose_html("A <b> & *c*\n\n- one\n- two")
-    '<p>A &lt;b&gt; &amp; *c*</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>'
+    >>> prose_html("A <b> & c")
+    '<p>A &lt;b&gt; &amp; c</p>\n'
     """
-    parts = []
-    for block in re.split(r"\n[ \t]*\n", (text or "").strip()):
-        run: list[str] = []
-        in_list = False
-
-        def flush(run: list[str], in_list: bool) -> None:
-            if not run:
-                return
-            if in_list:
-                parts.append("<ul>\n" + "\n".join(f"<li>{html.escape(item)}</li>" for item in run) + "\n</ul>")
-            else:
-                parts.append(f"<p>{html.escape(chr(10).join(run))}</p>")
-
-        for line in block.splitlines():
-            item = line.lstrip().startswith("- ")
-            if item != in_list:
-                flush(run, in_list)
-                run, in_list = [], item
-            run.append(line.lstrip()[2:] if item else line)
-        flush(run, in_list)
-    return "\n".join(p for p in parts if p not in ("<p></p>",))
+    return str(_markdown()(text or ""))
 
 
 def section_html(section: Section) -> str:

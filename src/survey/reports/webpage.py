@@ -114,7 +114,7 @@ def output_html(output: dict) -> str:
     if "text/html" in data:
         return _text(data["text/html"])
     if "text/markdown" in data:
-        return prose_html(_text(data["text/markdown"]))  # prose, not markup: it shows as typed
+        return prose_html(_text(data["text/markdown"]))  # Markdown with its HTML escaped
     for mime in ("image/svg+xml", "image/png"):
         if mime in data:
             import base64

@@ -57,6 +57,8 @@ class DistrictJob:
     links: tuple[tuple[str, str, str], ...] = ()
     font_base: str = ""
     pdf: bool = True
+    #: False: only make the page and PDF again from the executed notebook already there (new links)
+    execute: bool = True
 
     @property
     def parameters(self) -> dict:
@@ -67,7 +69,7 @@ class DistrictJob:
 
 @dataclass
 class DistrictOutcome:
-    """What happened to one district: ``built``, ``skipped`` (unchanged) or ``failed`` (with the error)."""
+    """What happened to one district: ``built``, ``relinked`` (page and PDF only), ``skipped`` or ``failed``."""
 
     district: str
     slug: str
@@ -163,6 +165,11 @@ def start_worker(kernel: str, pdf: bool = True) -> None:
         _STATE.close()
 
 
+def worker_ready() -> bool:
+    """Nothing: a task that makes the pool start a worker (which then starts its kernel and browser)."""
+    return True
+
+
 def close_worker() -> None:
     """Shut down this process's kernel and browser (a build run in the main process calls it at the end)."""
     _STATE.close()
@@ -186,15 +193,16 @@ def render_district(job: DistrictJob) -> DistrictOutcome:
     folder.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path, executed = folder / REPORT_HTML, folder / REPORT_PDF, folder / REPORT_NOTEBOOK
     try:
-        kernel = _STATE.kernel(job.kernel)
-        kernel.reset()
-        timings["kernel"] = time.perf_counter() - start
-        papermill.execute_notebook(job.notebook, str(executed), parameters={**job.parameters,
-                                   "inputs_file": job.inputs_file}, kernel_name=job.kernel,
-                                   engine_name=register_engine(), warm_kernel=kernel, progress_bar=False,
-                                   log_output=False, request_save_on_cell_execute=False,
-                                   execution_timeout=job.timeout)
-        timings["notebook"] = time.perf_counter() - start - sum(timings.values())
+        if job.execute or not executed.is_file():
+            kernel = _STATE.kernel(job.kernel)
+            kernel.reset()
+            timings["kernel"] = time.perf_counter() - start
+            papermill.execute_notebook(job.notebook, str(executed), parameters={**job.parameters,
+                                       "inputs_file": job.inputs_file}, kernel_name=job.kernel,
+                                       engine_name=register_engine(), warm_kernel=kernel, progress_bar=False,
+                                       log_output=False, request_save_on_cell_execute=False,
+                                       execution_timeout=job.timeout)
+            timings["notebook"] = time.perf_counter() - start - sum(timings.values())
         links = [Link(*link) for link in job.links]
         page = notebook_to_html(executed, lang=job.lang, title=job.title, links=links,
                                 font_base=Path(job.font_base) if job.font_base else None)
@@ -203,6 +211,8 @@ def render_district(job: DistrictJob) -> DistrictOutcome:
         if job.pdf:
             _STATE.printer().print_pdf(html_path, pdf_path)
             timings["pdf"] = time.perf_counter() - start - sum(timings.values())
+        else:
+            pdf_path.unlink(missing_ok=True)  # a PDF of an earlier build would not match the page
     except Exception as error:  # any failure of this district only: recorded, the others go on
         _STATE.discard_kernel()
         html_path.unlink(missing_ok=True)
@@ -210,10 +220,11 @@ def render_district(job: DistrictJob) -> DistrictOutcome:
         seconds = time.perf_counter() - start
         message = one_line(error)
         write_manifest(folder, district=job.district, digest=job.digest, parameters=job.parameters,
-                       status="failed", error=message, seconds=seconds)
+                       status="failed", error=message, seconds=seconds, links=job.links)
         return DistrictOutcome(job.district, job.slug, "failed", message, seconds)
     seconds = time.perf_counter() - start
     write_manifest(folder, district=job.district, digest=job.digest, parameters=job.parameters, status="ok",
-                   seconds=seconds, timings=timings)
-    return DistrictOutcome(job.district, job.slug, "built", seconds=seconds, html=str(html_path),
+                   seconds=seconds, timings=timings, links=job.links)
+    return DistrictOutcome(job.district, job.slug, "built" if job.execute else "relinked", seconds=seconds,
+                           html=str(html_path),
                            pdf=str(pdf_path) if job.pdf else "", timings=timings)
