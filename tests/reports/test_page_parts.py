@@ -58,7 +58,7 @@ def test_a_section_is_one_block_with_numbered_alt_texted_figures_and_captioned_t
                       front_matter=[("日期", "2026-12-01"), ("引用", "某<某>")])
     block = section_html(section)
     assert block.startswith('<section class="survey-section survey-level-2 survey-major" id="section-key">')
-    assert "<h2>标题&lt;i&gt;</h2>" in block and "<td>&lt;x&gt;</td>" in block
+    assert "<h2>标题&lt;i&gt;</h2>" in block and '<td class="text">&lt;x&gt;</td>' in block
     assert 'alt="图的说明"' in block and 'alt="标题&lt;i&gt;"' in block  # no alt text: the section's title
     assert block.count('class="survey-number survey-number-figure"') == 2
     assert '<caption><span class="survey-number survey-number-table"></span> 表题&amp;</caption>' in block

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -47,14 +48,34 @@ class ReportTable:
     notes: str = ""
 
     def to_html(self) -> str:
-        """The display table as an HTML table with its numbered caption and notes (no index)."""
-        body = self.display.to_html(index=False, border=0, classes="survey-table", na_rep="–", escape=True)
-        opening, rest = body.split(">", 1)
+        """The display table as an HTML table with its numbered caption and notes (no index).
+
+        Every cell is escaped. Columns of numbers are right-aligned, columns of words left-aligned
+        (class ``num`` or ``text``); missing cells show as a dash.
+        """
+        display = self.display
+        cells = display.astype(object).where(display.notna(), "–").astype(str)
+        kinds = ["num" if i and _numeric(cells[c]) else "text" for i, c in enumerate(cells.columns)]
+        head = "".join(f'<th scope="col" class="{kind}">{html.escape(str(c))}</th>'
+                       for c, kind in zip(cells.columns, kinds, strict=True))
+        rows = "\n".join("<tr>" + "".join(f'<td class="{kind}">{html.escape(v)}</td>'
+                                           for v, kind in zip(row, kinds, strict=True)) + "</tr>"
+                          for row in cells.itertuples(index=False, name=None))
         caption = (f'\n<caption><span class="{NUMBER_CLASS} {NUMBER_CLASS}-table"></span> '
                    f"{html.escape(self.caption)}</caption>") if self.caption else ""
         notes = f'\n<p class="survey-notes"><small>{html.escape(self.notes)}</small></p>' if self.notes else ""
         return (f'<div class="survey-table-wrap" id="table-{html.escape(self.name)}">\n'
-                f"{opening}>{caption}{rest}{notes}\n</div>")
+                f'<table class="survey-table">{caption}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n'
+                f"</tbody>\n</table>{notes}\n</div>")
+
+
+_NUMBER_START = re.compile(r"^[\s+\-−–—‡†<>≤≥~]*[0-9]")
+
+
+def _numeric(column: pd.Series) -> bool:
+    """A column of numbers (with signs, marks and dashes): most of its filled cells start with a digit."""
+    filled = column[~column.isin(["", "–", "—", "‡", "†"])]
+    return len(filled) > 0 and filled.str.match(_NUMBER_START).mean() >= 0.5
 
 
 @dataclass

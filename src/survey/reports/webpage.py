@@ -193,7 +193,7 @@ table { border-collapse: collapse; font-size: 0.9em; font-variant-numeric: tabul
 caption { caption-side: top; text-align: left; font-weight: bold; padding: 0 0 0.4em; }
 th, td { border-bottom: 1px solid #d8dee4; padding: 0.3em 0.6em; text-align: right; vertical-align: top; }
 thead th { border-bottom: 2px solid #8c959f; vertical-align: bottom; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, th.text, td.text { text-align: left; }
 .survey-table td { white-space: nowrap; }
 .survey-notes { color: #57606a; margin: 0.4em 0 0; }
 figure { margin: 1.2em 0; }
@@ -226,7 +226,9 @@ PRINT_CSS = """
   thead { display: table-header-group; }
   tr, td, th { break-inside: avoid; }
   th, td { padding: 0.2em 0.35em; }
-  .survey-table td, .survey-table th { white-space: normal; overflow-wrap: anywhere; }
+  /* wrap at spaces (and between CJK characters in headers), never inside a number or a word */
+  .survey-table td, .survey-table th { white-space: normal; overflow-wrap: break-word; }
+  .survey-table td { word-break: keep-all; }
   .survey-notes, figcaption { font-size: 8.5pt; }
   .survey-front { break-inside: avoid; }
 }
