@@ -26,9 +26,24 @@ TARGET_COLOURS = ("#c0392b", "#e67e22")
 SUPPRESSED_MARK = "‡"
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def _new_figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
     use_cjk_font()
-    return Figure(figsize=(width, height), layout="constrained")
+    return Figure(figsize=(width, height), layout=layout)
+
+
+def _text_inches(texts, size: float) -> float:
+    """Width in inches of the widest of ``texts`` at ``size`` points in the CJK font (measured, not drawn)."""
+    from matplotlib.font_manager import get_font
+
+    from survey.reports.fonts import cjk_font_path
+
+    font = get_font(str(cjk_font_path()))
+    font.set_size(size, 72)
+    widest = 0.0
+    for text in texts:
+        font.set_text(str(text), 0.0)
+        widest = max(widest, font.get_width_height()[0] / 64 / 72)
+    return widest
 
 
 def _shown(table: pd.DataFrame, prefix: str = "") -> np.ndarray:
@@ -204,10 +219,17 @@ def forest_by_district(table: pd.DataFrame, *, panel_titles: dict[str, str], cit
     columns = max(1, min(columns, len(panel_titles)))
     rows_of_panels = int(np.ceil(len(panel_titles) / columns))
     names = table.loc[table["district"] != city_code, ["district", "name"]].drop_duplicates("district")
-    longest = max((len(str(n)) for n in names["name"]), default=4)
-    label_inches = min(0.12 * longest, 4.0)  # room for the district names (8 pt; a CJK character is about 0.11 in)
-    fig = _new_figure((3.0 + label_inches) * columns, (0.32 * len(names) + 1.3) * rows_of_panels)
-    axes = fig.subplots(rows_of_panels, columns, squeeze=False).ravel()
+    label_inches = min(_text_inches(names["name"], 8) + 0.15, 4.0)  # room for the district names
+    panel_width, panel_height = 2.9, 0.3 * len(names) + 0.6
+    title_inches, axis_inches = 0.4, 0.75  # above each panel: its title; below: tick labels and the axis label
+    width = columns * (label_inches + panel_width) + 0.2
+    height = rows_of_panels * (title_inches + panel_height + axis_inches)
+    fig = _new_figure(width, height, layout=None)  # laid out here: a constrained layout costs a draw per save
+    axes = fig.subplots(rows_of_panels, columns, squeeze=False,
+                        gridspec_kw={"left": label_inches / width, "right": 1 - 0.2 / width,
+                                     "top": 1 - title_inches / height, "bottom": axis_inches / height,
+                                     "wspace": label_inches / panel_width,
+                                     "hspace": (title_inches + axis_inches) / panel_height}).ravel()
     y = np.arange(len(names))[::-1].astype(float)
     for ax, (indicator, title) in zip(axes, panel_titles.items(), strict=False):
         rows = table[table["indicator"] == indicator]

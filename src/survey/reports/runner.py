@@ -328,8 +328,8 @@ def build_reports(
                 to_run, jobs, progress, kernel=kernel, pdf=pdf, pool=pool,
                 meanwhile=lambda: prepared.append(prepare_index(data, lang=lang, root=root, wave=wave)))
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+        if pool is not None:  # the workers close their kernel and browser while the index is written
+            pool.shutdown(wait=False)
     outcomes.sort(key=lambda o: candidates.index(o.district) if o.district in candidates else len(candidates))
     index = write_index(data, lang=lang, root=root, wave=wave, font_base=Path(font),
                         prepared=prepared[0] if prepared else None)
@@ -423,7 +423,7 @@ def _run_jobs(jobs_to_run: list[DistrictJob], jobs: int, progress: bool, *, kern
                     bar.update()
             finally:
                 if own:
-                    pool.shutdown(wait=True)
+                    pool.shutdown(wait=False)
     finally:
         bar.close()
     return outcomes
