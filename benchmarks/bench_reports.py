@@ -21,7 +21,9 @@ of the demo, then the estimation and effects steps on each study (shared work, n
 
 Per district: ``wall / districts`` is the build's wall time shared out, ``median`` the median
 over the districts of each district's own time in its worker (notebook, page, PDF; the
-manifest's ``seconds``), and ``parts`` the medians of the new build's parts.
+manifest's ``seconds``), ``CPU / districts`` the processor time of the whole build (every process
+it started and waited for) shared out — what two free cores would need at least, half of it
+each — and ``parts`` the medians of the new build's parts.
 
 Run:  .venv/bin/python benchmarks/bench_reports.py [--repeats 3] [--jobs 2] [--variants today,new]
 """
@@ -32,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -154,14 +157,19 @@ def time_build(study_file: Path, jobs: int, *, tree: Path | None) -> dict:
         notebook = tree / "notebooks" / "district_report.ipynb"
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(RUN)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         done = subprocess.run([sys.executable, script.name, str(study_file), str(jobs), str(notebook)], env=env,
                               capture_output=True, text=True)
     finally:
         os.unlink(script.name)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         raise SystemExit(f"build of {study_file} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # CPU of the build and every process it waited for (workers, kernels, browsers)
+    result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return result
 
 
 def main() -> None:
@@ -193,8 +201,8 @@ def main() -> None:
         print(f"python {platform.python_version()}, {os.cpu_count()} cores, kernel {choose_kernel()[0]}, "
               f"load average {load:.1f} at the start, baseline {baseline}")
         print("| study | districts | variant | jobs | wall, median (s) | runs (s) | wall / districts (s) "
-              "| median per district (s) | parts (new: kernel, notebook, page, pdf) |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "| median per district (s) | CPU / districts (s) | parts (new: kernel, notebook, page, pdf) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for path in (five, demo):
             study = load_study(path / "study.yaml")
             steps.ensure(study, steps.SHARED, echo=lambda line: None)
@@ -206,9 +214,10 @@ def main() -> None:
                 parts = ", ".join(f"{part} {statistics.median([p[part] for r in runs for p in r['parts']]):.2f}"
                                   for part in ("kernel", "notebook", "page", "pdf")
                                   if all(part in p for r in runs for p in r["parts"]))
+                cpu = statistics.median([r["cpu"] for r in runs]) / n
                 print(f"| {path.name} | {n} | {variant} | {args.jobs} | {statistics.median(walls):.1f} | "
                       f"{', '.join(f'{w:.1f}' for w in walls)} | {statistics.median(walls) / n:.2f} | {per:.2f} | "
-                      f"{parts or '–'} |", flush=True)
+                      f"{cpu:.2f} | {parts or '–'} |", flush=True)
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
