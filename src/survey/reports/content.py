@@ -581,7 +581,8 @@ class DistrictReport:
         fig = figures.services_over_years(services.assign(district=services["area"]), measures,
                                           district_name=self.district_name, city_name=self.city_name,
                                           pilot_start=self.rows.pilot_start,
-                                          pilot_label=self._t("sections.services.pilot_line"))
+                                          pilot_label=self._t("sections.services.pilot_line"),
+                                          ylabel=self._t("axes.per_100k"), xlabel=self._t("axes.year"))
         alt = self._t("figures.services.alt", measures=_join(list(measures.values()), self.lang),
                       first=int(services["year"].min()), last=int(services["year"].max()))
         return self._finish(Section("services", title, prose, [
