@@ -144,10 +144,10 @@ class AlphaResult(Result):
 
     def conf_int(self, method: CIMethod | None = None, level: float | None = None) -> tuple[float, float]:
         """(low, high) for ``method`` ("feldt" or "duhachek") at ``level`` (defaults: as fitted)."""
-        method = self.ci_method if method is None else method
+        chosen: str = self.ci_method if method is None else method
         level = self.ci_level if level is None else level
-        _check_ci(level, method)
-        if method == "feldt":
+        _check_ci(level, chosen)
+        if chosen == "feldt":
             return _feldt_interval(self.raw_alpha, self.n, self.n_items, level)
         return _duhachek_interval(self.raw_alpha, self.ase, level)
 

@@ -38,7 +38,7 @@ def _check_score_range(score_range: object) -> tuple[float, float]:
     try:
         if isinstance(score_range, (str, bytes)):
             raise TypeError
-        low, high = (float(v) for v in score_range)  # type: ignore[union-attr]
+        low, high = (float(v) for v in score_range)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise ColumnError(
             f"score_range must be two numbers (lowest, highest possible total); found {score_range!r}"

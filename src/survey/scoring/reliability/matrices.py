@@ -13,7 +13,7 @@ from survey.errors import ColumnError, example_rows
 MissingPolicy = Literal["pairwise", "listwise"]
 CIMethod = Literal["feldt", "duhachek"]
 MISSING_POLICIES = ("pairwise", "listwise")
-CI_METHODS = ("feldt", "duhachek")
+CI_METHODS: tuple[CIMethod, ...] = ("feldt", "duhachek")
 
 # ---------------------------------------------------------------------------------------
 # input checks
