@@ -68,6 +68,8 @@ CASES = {
                                           ["inputs[export].columns", "gender"]),
     "category without levels": (_edit(lambda c: c["variables"]["sex"].pop("levels")), ["variables.sex"]),
     "unknown instrument": (_edit(lambda c: c["instruments"].update(phq99={})), ["instrument 'phq99'"]),
+    "coding set for a study's instrument": (_edit(lambda c: c["instruments"].update(gad7={"coding": "kessler_1_5"})),
+                                            ["instruments.gad7.coding", "code_base: 1"]),
     "share above one": (_edit(lambda c: c.update(intake={"max_set_missing_share": 5})),
                         ["intake.max_set_missing_share"]),
     "unknown free-text rule": (_edit(lambda c: c["pii"].update(free_text="hide")), ["pii.free_text"]),

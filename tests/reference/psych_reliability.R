@@ -7,6 +7,8 @@
 # Needs psych and GPArotation (Debian: r-cran-psych r-cran-gparotation). Writes, under
 # tests/reference/fixtures/psych/:
 #   items_bfi.csv, items_attitude.csv  input items exactly as the Python tests read them
+#   items_bfi_blank.csv                 bfi's agreeableness items with every 40th respondent's
+#                                       answers removed (rows with no item answered)
 #   cases.json                          one entry per reference case: data file, items,
 #                                       reverse-keyed items and how the caller reverses them,
 #                                       missing-data policy, grouping
@@ -20,11 +22,20 @@
 #                                       are the same from a fully converged minres fit
 #   floor_ceiling.csv                   share of complete cases at the minimum / maximum
 #                                       possible sum score (plain R)
+#   omega_cases.json                    the psych::omega(nfactors = k) cases (k = 2, 3, 5)
+#   omega_sl.csv                        omega(x, nfactors = k, plot = FALSE): omega_h, omega.tot,
+#                                       omega.lim, alpha, G6, ECV
+#   omega_sl_loadings.csv               schmid$sl (g, F1*..Fk*, h2, u2, p2) per case x item, and
+#                                       which items omega's flip = TRUE reversed
+#   omega_sl_groups.csv, omega_sl_phi.csv  omega.group and schmid$phi (oblimin correlations)
 #   versions.json                       R, psych and GPArotation versions
 # Every number is written with 17 significant digits so nothing is lost to rounding.
 #
 # Data: psych's `bfi` (2,800 respondents, 25 personality items scored 1-6, with missing
 # values) and base R's `attitude` (30 departments, 7 ratings, complete).
+# psych::omega(nfactors = k) uses its defaults throughout: fm = "minres", rotate = "oblimin"
+# (GPArotation::oblimin on fa(..., rotate = "varimax") loadings), flip = TRUE, option = "equal",
+# n.iter = 1, poly = FALSE.
 
 suppressPackageStartupMessages({
   library(psych)
@@ -53,9 +64,14 @@ json_vec <- function(x) paste0("[", paste(json_str(x), collapse = ", "), "]")
 # ---- input data --------------------------------------------------------------------------
 data(bfi, package = "psych")
 bfi_items <- data.frame(id = as.integer(rownames(bfi)), bfi[, c(paste0("A", 1:5), paste0("C", 1:5),
-                                                              paste0("N", 1:5), paste0("O", 1:5))],
+                                                              paste0("E", 1:5), paste0("N", 1:5),
+                                                              paste0("O", 1:5))],
                         gender = bfi$gender)
 write.csv(bfi_items, file.path(out_dir, "items_bfi.csv"), row.names = FALSE, na = "")
+blank_items <- bfi_items[, c("id", paste0("A", 1:5))]
+blank_items[seq(40, nrow(blank_items), by = 40), paste0("A", 1:5)] <- NA
+stopifnot(sum(rowSums(!is.na(blank_items[, -1])) == 0) == nrow(blank_items) %/% 40)
+write.csv(blank_items, file.path(out_dir, "items_bfi_blank.csv"), row.names = FALSE, na = "")
 data(attitude, package = "datasets")
 attitude_items <- data.frame(id = seq_len(nrow(attitude)), attitude)
 write.csv(attitude_items, file.path(out_dir, "items_attitude.csv"), row.names = FALSE, na = "")
@@ -69,6 +85,9 @@ cases <- list(
   list(case = "bfi_conscientiousness", data = "bfi", items = paste0("C", 1:5), reverse = c("C4", "C5"),
        reverse_sum = 7, missing = "pairwise", by = NULL, score_range = c(5, 30)),
   list(case = "bfi_openness", data = "bfi", items = paste0("O", 1:5), reverse = c("O2", "O5"),
+       reverse_sum = 7, missing = "pairwise", by = NULL, score_range = c(5, 30)),
+  # psych counts rows with no item answered in n (ase, Feldt): Python's empty_rows = "count"
+  list(case = "bfi_agreeableness_empty_rows", data = "bfi_blank", items = paste0("A", 1:5), reverse = "A1",
        reverse_sum = 7, missing = "pairwise", by = NULL, score_range = c(5, 30)),
   list(case = "bfi_neuroticism_listwise", data = "bfi", items = paste0("N", 1:5), reverse = character(0),
        reverse_sum = 7, missing = "listwise", by = NULL, score_range = c(5, 30)),
@@ -104,7 +123,7 @@ exact_minres <- function(R, tol = 1e-15, max_iter = 1e6) {
 totals <- list(); drops <- list(); stats <- list(); omegas <- list(); loads <- list(); fc <- list()
 
 for (cs in cases) {
-  full <- if (cs$data == "bfi") bfi_items else attitude_items
+  full <- switch(cs$data, bfi = bfi_items, bfi_blank = blank_items, attitude = attitude_items)
   groups <- if (is.null(cs$by)) list(list(label = NA, rows = rep(TRUE, nrow(full))))
             else lapply(sort(unique(full[[cs$by]])), function(g) list(label = g, rows = full[[cs$by]] == g))
   for (g in groups) {
@@ -195,5 +214,47 @@ writeLines(c("{",
   paste0('  "GPArotation": ', json_str(as.character(packageVersion("GPArotation"))), ","),
   paste0('  "script": "tests/reference/psych_reliability.R"'),
   "}"), file.path(out_dir, "versions.json"))
+
+# ---- omega with several group factors (Schmid-Leiman) -------------------------------------
+omega_cases <- list(
+  list(case = "bfi25_3", items = names(bfi)[1:25], nfactors = 3, missing = "pairwise"),
+  list(case = "bfi25_5", items = names(bfi)[1:25], nfactors = 5, missing = "pairwise"),
+  list(case = "bfi25_2", items = names(bfi)[1:25], nfactors = 2, missing = "pairwise"),
+  list(case = "bfi25_5_listwise", items = names(bfi)[1:25], nfactors = 5, missing = "listwise"),
+  list(case = "bfi_ac_3", items = c(paste0("A", 1:5), paste0("C", 1:5)), nfactors = 3, missing = "pairwise")
+)
+sl_tot <- list(); sl_load <- list(); sl_groups <- list(); sl_phi <- list()
+for (cs in omega_cases) {
+  x <- bfi_items[, cs$items]
+  if (cs$missing == "listwise") x <- na.omit(x)
+  om <- suppressWarnings(suppressMessages(omega(x, nfactors = cs$nfactors, plot = FALSE)))
+  k <- cs$nfactors
+  sl_tot[[length(sl_tot) + 1]] <- data.frame(
+    case = cs$case, nfactors = k, n_obs = nrow(x), omega_h = om$omega_h, omega_total = om$omega.tot,
+    omega_limit = om$omega.lim, alpha = om$alpha, g6 = om$G6, ecv = unname(om$ECV))
+  sl <- om$schmid$sl
+  load <- data.frame(case = cs$case, item = cs$items, flipped = om$key < 0, g = unname(sl[, 1]))
+  for (j in 1:5) load[[paste0("F", j, "*")]] <- if (j <= k) unname(sl[, j + 1]) else NA_real_
+  load$h2 <- unname(sl[, "h2"]); load$u2 <- unname(sl[, "u2"]); load$p2 <- unname(sl[, "p2"])
+  sl_load[[length(sl_load) + 1]] <- load
+  grp <- om$omega.group
+  sl_groups[[length(sl_groups) + 1]] <- data.frame(case = cs$case, row = rownames(grp), total = grp$total,
+                                                   general = grp$general, group = grp$group)
+  phi <- data.frame(case = cs$case, row = paste0("F", 1:k))
+  for (j in 1:5) phi[[paste0("F", j)]] <- if (j <= k) unname(om$schmid$phi[, j]) else NA_real_
+  sl_phi[[length(sl_phi) + 1]] <- phi
+}
+write_fixture(do.call(rbind, sl_tot), "omega_sl.csv")
+write_fixture(do.call(rbind, sl_load), "omega_sl_loadings.csv")
+write_fixture(do.call(rbind, sl_groups), "omega_sl_groups.csv")
+write_fixture(do.call(rbind, sl_phi), "omega_sl_phi.csv")
+omega_json <- vapply(omega_cases, function(cs) {
+  paste0("  {", paste(c(
+    paste0('"case": ', json_str(cs$case)), '"data": "items_bfi.csv"',
+    paste0('"items": ', json_vec(cs$items)), paste0('"nfactors": ', cs$nfactors),
+    paste0('"missing": ', json_str(cs$missing))
+  ), collapse = ", "), "}")
+}, character(1))
+writeLines(c("[", paste(omega_json, collapse = ",\n"), "]"), file.path(out_dir, "omega_cases.json"))
 
 cat("wrote fixtures to", out_dir, "\n")

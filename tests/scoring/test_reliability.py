@@ -138,8 +138,10 @@ def test_rows_without_any_answer_are_dropped():
     items = _likert()
     items.iloc[::5, 0] = np.nan
     padded = pd.concat([items, pd.DataFrame(np.nan, index=range(1000, 1010), columns=items.columns)])
-    a, b = cronbach_alpha(items), cronbach_alpha(padded)
-    assert b.n == a.n == len(items)
+    a = cronbach_alpha(items)
+    with pytest.warns(rel.ReliabilityWarning, match="10 respondent"):
+        b = cronbach_alpha(padded)
+    assert b.n == a.n == len(items) and b.n_empty == 10
     assert (b.raw_alpha, b.ase, b.ci_low) == (a.raw_alpha, a.ase, a.ci_low)
 
 

@@ -7,8 +7,10 @@ Reference numbers come from ``tests/reference/psych_reliability.R`` (regenerate 
     a  <- psych::alpha(x, keys = keys)          # x: raw items; keys reverse A1, C4, C5, O2, O5
     om <- psych::omega(x_reversed, nfactors = 1, plot = FALSE)
 
-on psych's ``bfi`` (with missing values; pairwise, listwise and by gender) and base R's
-``attitude``. The tests reverse the reverse-keyed items themselves (7 - x, as the scoring
+on psych's ``bfi`` (with missing values; pairwise, listwise and by gender; and with every 40th
+respondent's agreeableness answers removed, ``bfi_agreeableness_empty_rows``) and base R's
+``attitude``. psych counts respondents with no item answered in ``n``: the alpha tests ask for
+that with ``empty_rows="count"``. The tests reverse the reverse-keyed items themselves (7 - x, as the scoring
 step would) and compare with psych's ``keys=`` results: absolute 1e-6 unless stated.
 """
 
@@ -21,7 +23,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.scoring.reliability import cronbach_alpha, floor_ceiling, omega_total, reliability
+from survey.scoring.reliability import (
+    ReliabilityWarning,
+    cronbach_alpha,
+    floor_ceiling,
+    item_statistics,
+    omega_total,
+    reliability,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures" / "psych"
 TOL = 1e-6
@@ -71,7 +80,7 @@ def test_fixtures_record_versions():
 
 @pytest.mark.parametrize(("case", "group", "items"), UNITS, ids=UNIT_IDS)
 def test_alpha_total_matches_psych(case, group, items):
-    res = cronbach_alpha(items, missing=case["missing"])
+    res = cronbach_alpha(items, missing=case["missing"], empty_rows="count")
     ref = _rows(TOTAL, case, group).iloc[0]
     assert res.n == ref["n_obs"]
     assert res.n_items == ref["n_items"]
@@ -81,7 +90,7 @@ def test_alpha_total_matches_psych(case, group, items):
 
 @pytest.mark.parametrize(("case", "group", "items"), UNITS, ids=UNIT_IDS)
 def test_alpha_intervals_match_psych(case, group, items):
-    res = cronbach_alpha(items, missing=case["missing"], ci_method="feldt")
+    res = cronbach_alpha(items, missing=case["missing"], empty_rows="count", ci_method="feldt")
     ref = _rows(TOTAL, case, group).iloc[0]
     # alpha()$feldt, i.e. psych::alpha.ci(alpha, n.obs, n.var)
     assert res.ci_method == "feldt"
@@ -91,13 +100,13 @@ def test_alpha_intervals_match_psych(case, group, items):
     assert (low, high) == pytest.approx((ref["duhachek_lower"], ref["duhachek_upper"]), abs=TOL)
     # psych's print uses 1.96 instead of qnorm(0.975) = 1.959964
     assert abs(low - ref["duhachek_lower_print"]) <= 4e-5 * res.ase
-    duhachek = cronbach_alpha(items, missing=case["missing"], ci_method="duhachek")
+    duhachek = cronbach_alpha(items, missing=case["missing"], empty_rows="count", ci_method="duhachek")
     assert (duhachek.ci_low, duhachek.ci_high) == pytest.approx((low, high), abs=1e-12)
 
 
 @pytest.mark.parametrize(("case", "group", "items"), UNITS, ids=UNIT_IDS)
 def test_item_stats_match_psych(case, group, items):
-    stats = cronbach_alpha(items, missing=case["missing"]).item_stats
+    stats = cronbach_alpha(items, missing=case["missing"], empty_rows="count").item_stats
     ref = _rows(ITEM_STATS, case, group)
     assert stats["item"].tolist() == ref["item"].tolist()
     assert stats["n"].tolist() == ref["n"].tolist()
@@ -111,7 +120,7 @@ def test_item_stats_match_psych(case, group, items):
     ids=[i for i, u in zip(UNIT_IDS, UNITS, strict=True) if len(u[0]["items"]) > 2],
 )
 def test_alpha_if_dropped_matches_psych(case, group, items):
-    stats = cronbach_alpha(items, missing=case["missing"]).item_stats
+    stats = cronbach_alpha(items, missing=case["missing"], empty_rows="count").item_stats
     ref = _rows(DROP, case, group)
     for name in ["raw_alpha", "std_alpha", "g6_smc", "average_r", "signal_noise", "ase", "var_r", "median_r"]:
         np.testing.assert_allclose(stats[f"{name}_if_dropped"], ref[name], rtol=0, atol=TOL, err_msg=name)
@@ -203,3 +212,62 @@ def test_reliability_listwise_matches_psych_on_complete_cases():
     assert res["n"] == ref["n_obs"]
     assert res["alpha"] == pytest.approx(ref["raw_alpha"], abs=TOL)
     assert res["omega_total"] == pytest.approx(_rows(OMEGA, case, None).iloc[0]["omega_total"], abs=TOL)
+
+
+EMPTY_CASE = next(c for c in CASES if c["case"] == "bfi_agreeableness_empty_rows")
+
+
+def test_empty_rows_case_has_rows_without_answers():
+    items = _keyed_items(EMPTY_CASE)[EMPTY_CASE["items"]]
+    assert items.isna().all(axis=1).sum() == 70
+    assert _rows(TOTAL, EMPTY_CASE, None).iloc[0]["n_obs"] == len(items) == 2800
+
+
+def test_empty_rows_count_reproduces_psych_n_ase_and_feldt():
+    items = _keyed_items(EMPTY_CASE)[EMPTY_CASE["items"]]
+    ref = _rows(TOTAL, EMPTY_CASE, None).iloc[0]
+    res = cronbach_alpha(items, empty_rows="count")
+    assert (res.n, res.n_empty) == (2800, 70)
+    assert res.ase == pytest.approx(ref["ase"], abs=1e-9)
+    assert (res.ci_low, res.ci_high) == pytest.approx((ref["feldt_lower"], ref["feldt_upper"]), abs=1e-9)
+    assert res.notes == []
+    drop = _rows(DROP, EMPTY_CASE, None)
+    np.testing.assert_allclose(res.item_stats["ase_if_dropped"], drop["ase"], rtol=0, atol=1e-9)
+
+
+def test_empty_rows_drop_warns_and_differs_from_psych_only_in_n():
+    items = _keyed_items(EMPTY_CASE)[EMPTY_CASE["items"]]
+    ref = _rows(TOTAL, EMPTY_CASE, None).iloc[0]
+    with pytest.warns(ReliabilityWarning, match="70 respondent.*psych counts them"):
+        res = cronbach_alpha(items)
+    assert (res.n, res.n_empty, res.empty_rows) == (2730, 70, "drop")
+    assert res.raw_alpha == pytest.approx(ref["raw_alpha"], abs=1e-9)
+    assert res.ase == pytest.approx(ref["ase"] * np.sqrt(2800 / 2730), abs=1e-9)
+    assert res.ase != pytest.approx(ref["ase"], abs=1e-6)
+    with pytest.warns(ReliabilityWarning):
+        item_statistics(items)
+
+
+def test_reliability_table_records_empty_rows_in_notes_and_counts_on_request(recwarn):
+    data = _keyed_items(EMPTY_CASE)
+    ref = _rows(TOTAL, EMPTY_CASE, None).iloc[0]
+    dropped = reliability(data, EMPTY_CASE["items"]).to_frame().iloc[0]
+    assert dropped["n"] == 2730 and "70 respondent(s) with no item answered" in dropped["notes"]
+    counted = reliability(data, EMPTY_CASE["items"], empty_rows="count").to_frame().iloc[0]
+    assert counted["n"] == 2800 and "no item answered" not in counted["notes"]
+    assert (counted["ci_low"], counted["ci_high"]) == pytest.approx(
+        (ref["feldt_lower"], ref["feldt_upper"]), abs=1e-9)
+    assert not [w for w in recwarn if issubclass(w.category, ReliabilityWarning)]
+
+
+def test_listwise_has_no_empty_rows_to_count():
+    items = _keyed_items(EMPTY_CASE)[EMPTY_CASE["items"]]
+    assert cronbach_alpha(items, missing="listwise").n_empty == 0
+
+
+def test_empty_rows_policy_is_checked():
+    from survey.errors import ColumnError
+
+    items = _keyed_items(EMPTY_CASE)[EMPTY_CASE["items"]]
+    with pytest.raises(ColumnError, match="empty_rows must be one of drop, count"):
+        cronbach_alpha(items, empty_rows="keep")

@@ -37,6 +37,9 @@ def estimate(
                               "without it a PSU code in two strata is an error."),
     ci: str = typer.Option("logit", "--ci", help="Interval for proportions: logit, beta or wilson."),
     output: Path = typer.Option(None, "-o", "--output", help="Write the table to this CSV file."),
+    na: list[str] = typer.Option(None, "--na", help="Text that means a missing value in the file, repeatable "
+                                 "(R's write.csv writes NA: --na NA; SAS/Stata: --na .). Empty cells are missing "
+                                 "already."),
 ) -> None:
     """Estimate a proportion, mean or total by domain with design-based SE, CI, df and deff.
 
@@ -52,7 +55,7 @@ def estimate(
         raise typer.BadParameter(f"expected one of {', '.join(CIS)}, found {ci!r}", param_hint="--ci")
     table = estimate_table(
         data, outcome, stat=stat, by=_split(by), weight=weight, strata=strata, psu=_split(psu),
-        fpc=_split(fpc), lonely_psu=lonely_psu, ci_method=ci, nest=nest, study=_is_study(data),
+        fpc=_split(fpc), lonely_psu=lonely_psu, ci_method=ci, nest=nest, study=_is_study(data), na=na or (),
     )
     if output is None:
         typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))

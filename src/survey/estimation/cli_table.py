@@ -52,6 +52,7 @@ def estimate_table(
     ci_method: str = "logit",
     nest: bool = False,
     study: bool = False,
+    na: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read ``path`` (a data file, or a study when ``study``) and return the flagged table.
 
@@ -61,8 +62,15 @@ def estimate_table(
     is ``estimate_table("survey.csv", "depressed", by=["district"], weight="w", strata="h",
     psu=["p"])``; R: ``svyby(~depressed, ~district, svydesign(id=~p, strata=~h, weights=~w,
     data=d), svyciprop, vartype=c("se","ci"))``.
+
+    ``na`` lists the texts that mean a missing value in the file (``--na NA --na .``; R:
+    ``read.csv(na.strings = c("NA", "."))``); other text in the outcome, weight or FPC columns
+    is an error naming the file, column and rows.
     """
     path = Path(path)
+    if study and na:
+        raise ConfigError(f"--na: applies to data files; a study declares its markers as `missing_values` "
+                          f"under its inputs in {path.name}")
     if study:
         data, defaults = _study_data(path)
         if weight is None and strata is None and not psu and not fpc:
@@ -72,9 +80,11 @@ def estimate_table(
                 lonely_psu = defaults["lonely_psu"]
         weight = weight or defaults["weight"]
     else:
+        from survey.intake.markers import blank_markers, check_numbers
         from survey.intake.readers import read_table
 
-        data = read_table(path).data
+        data = blank_markers(read_table(path).data, na)
+        check_numbers(data, [outcome, *([weight] if weight else []), *fpc], path=path, markers=na)
         if weight is None:
             raise ConfigError(f"--weight: expected the weight column of {path.name}, found none given")
     design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None,

@@ -48,6 +48,15 @@ class ResponseOption:
     score: float
     labels_en: tuple[str, ...]
     labels_zh: tuple[str, ...]
+    #: the option as worded in the instrument's original (``original`` in the file), when given
+    original_en: str | None = None
+    original_zh: str | None = None
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every label an export may use for this option: the variants and the original wording."""
+        originals = tuple(o for o in (self.original_en, self.original_zh) if o)
+        return (*self.labels_en, *self.labels_zh, *originals)
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ class Instrument:
         """Normalised answer label (every accepted English and Chinese variant) to response code."""
         mapping: dict[str, int] = {}
         for option in self.options(item_id):
-            for label in (*option.labels_en, *option.labels_zh):
+            for label in option.accepted:
                 mapping[normalise_label(label)] = option.code
         return mapping
 
@@ -123,6 +132,8 @@ def _build(spec: dict[str, Any], path: Path | None) -> Instrument:
                 score=float(o.get("score", o["code"])),
                 labels_en=tuple(o["en"]),
                 labels_zh=tuple(o["zh-CN"]),
+                original_en=o.get("original", {}).get("en"),
+                original_zh=o.get("original", {}).get("zh-CN"),
             )
             for o in options
         )
@@ -130,6 +141,13 @@ def _build(spec: dict[str, Any], path: Path | None) -> Instrument:
     }
     default = spec["default_responses"]
     where = path or spec["id"]
+    for name, options in sets.items():   # one label must not stand for two answers
+        seen: dict[str, int] = {}
+        for option in options:
+            for label in set(map(normalise_label, option.accepted)):
+                if seen.setdefault(label, option.code) != option.code:
+                    raise ConfigError(f"{where}: response_sets.{name}: expected each label to mean one code, "
+                                      f"found {label!r} for codes {seen[label]} and {option.code}")
     if default not in sets:
         raise ConfigError(f"{where}: default_responses: expected one of {sorted(sets)}, found {default!r}")
     items = []

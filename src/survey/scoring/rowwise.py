@@ -77,6 +77,10 @@ def _instrument_scorer(instrument: Instrument, overrides: dict, columns: dict, l
     scoring = instrument.spec["scoring"]
     prefix = instrument.id
     tables = _points_tables(instrument, overrides)
+    if "coding" in overrides:   # the data hold exported codes: look each up through the file's map
+        exported = instrument.spec["codings"][overrides["coding"]]["map"]
+        tables = {item: {int(e): table[int(c)] for e, c in exported.items() if int(c) in table}
+                  for item, table in tables.items()}
     definitions = {name: dict(d) for name, d in score_definitions(scoring).items()}
     if "total" in definitions:
         total = definitions["total"]

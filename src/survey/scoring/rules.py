@@ -18,6 +18,7 @@ norm          one of the total's ``alternative_norms`` (e.g. Zung ``zung_origina
 rounding      rounding of the total: ``none``, ``truncate`` or ``round_half_up``
 missing       missing-data rule of the total: ``{rule: prorate, max_missing: 2}``
 eligibility   replacement eligibility rules (a list like the file's; empty list = everyone)
+coding        one of the file's ``codings``: the data hold the exported codes (K6 ``kessler_1_5``)
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from survey.instruments.consistency import score_definitions, score_range
 from survey.instruments.points import correct_answer_points, option_points
 from survey.scoring.codes import KEY_SPACE, MISSING_KEY
 
-OVERRIDE_KEYS = ("cutoff", "cutoffs", "norm", "rounding", "missing", "eligibility")
+OVERRIDE_KEYS = ("cutoff", "cutoffs", "norm", "rounding", "missing", "eligibility", "coding")
 ROUNDING = ("none", "truncate", "round_half_up")
 
 
@@ -290,6 +291,12 @@ def compile_plan(instrument: Instrument | str, overrides: dict[str, Any] | None 
 
     tables, settings = _item_tables(instrument, overrides)
     ids = instrument.item_ids
+    valid_codes = tuple(tuple(instrument.codes(item)) for item in ids)
+    if "coding" in overrides:
+        code_of = _coding(instrument, overrides["coding"])
+        tables = [{export: table[code] for export, code in code_of.items() if code in table} for table in tables]
+        valid_codes = tuple(tuple(table) for table in tables)
+        settings["coding"] = overrides["coding"]
     position = {item: j for j, item in enumerate(ids)}
     integral = all(float(p).is_integer() for table in tables for p in table.values())
     points = np.zeros((len(ids), KEY_SPACE), dtype=np.int16 if integral else np.float64)
@@ -385,9 +392,17 @@ def compile_plan(instrument: Instrument | str, overrides: dict[str, Any] | None 
         settings["eligibility"] = [{k: v for k, v in vars(rule).items() if v is not None} for rule in eligibility]
     return ScoringPlan(
         instrument_id=instrument.id, item_ids=tuple(ids), points=points, invalid=invalid,
-        valid_codes=tuple(tuple(instrument.codes(item)) for item in ids),
+        valid_codes=valid_codes,
         skip_rules=skips, scores=tuple(scores), headline=headline, flags=flags, criteria=criteria,
         eligibility=eligibility, settings=settings)
+
+
+def _coding(instrument: Instrument, name: Any) -> dict[int, int]:
+    """Exported code -> instrument code for one of the file's ``codings``."""
+    codings = instrument.spec.get("codings", {})
+    if name not in codings:
+        _fail(instrument.id, "coding", f"expected one of {sorted(codings)} (the file's codings), found {name!r}")
+    return {int(export): int(code) for export, code in codings[name]["map"].items()}
 
 
 def _missing_override(instrument: Instrument, value: Any) -> dict[str, Any]:

@@ -309,6 +309,10 @@ def _check_references(study: Study) -> None:
     if study.district_column not in study.variables:
         raise ConfigError(f"{where}: district_column: expected a declared variable, found {study.district_column!r}")
     for instrument_id, options in config.instruments.items():
+        if "coding" in (options or {}):   # intake already turns exported codes into the instrument's
+            raise ConfigError(f"{where}: instruments.{instrument_id}.coding: applies to data scored as exported "
+                              "(survey.score); in a study, intake reads the codes: set `code_base: 1` or "
+                              "`code_maps` on the input instead")
         try:
             compile_plan(study.instruments[instrument_id], options or {})
         except ConfigError as error:  # "overrides.<id>.<key>: ..." in the file's terms
