@@ -224,8 +224,8 @@ def test_key_findings_are_built_from_the_tests(report_study, report_data):
     assert rows.loc["depression", "compared_with_rest"] == "higher" and rows.loc["literacy", "compared_with_rest"] == \
         "lower"
     first = findings.splitlines()[0]
-    assert "(PHQ-9 ≥ 10) 9.7% (95% CI 7.6–12.4), higher than in the rest of Qinghe City (7.1%)" in first
-    assert "adequate 19.2% (95% CI 16.6–22.2), lower than in the rest of Qinghe City (26.5%)" in first
+    assert "(PHQ-9 ≥ 10): 9.7% (95% CI 7.6–12.4), higher than in the rest of Qinghe City (7.1%)" in first
+    assert "adequate: 19.2% (95% CI 16.6–22.2), lower than in the rest of Qinghe City (26.5%)" in first
     assert "2030 target (≥ 30%) not yet reached (target year 2030, not yet due)" in first
     assert "Perinatal depression (EPDS ≥ 13) not published" in first
     assert "no significant difference" in first and len(findings.split("\n- ")) <= 5
