@@ -53,7 +53,7 @@ def test_the_demo_loads_into_typed_frozen_objects():
      "publication: expected settings of rule set 'nchs2017'"),
     (lambda s: s["analysis"]["effects"].update(indicators=["literacy", "happiness"]),
      "analysis.effects.indicators: expected indicator ids"),
-    (lambda s: s.update(truth="truth.json"), "truth: no longer read; remove this key"),
+    (lambda s: s.update(truth="truth.json"), "(top level): unexpected key(s): 'truth'"),
     (lambda s: s["variables"]["sex"].pop("levels"), "variables.sex: expected `levels` or `levels_from`"),
 ])
 def test_a_bad_configuration_is_one_line_naming_the_key(tmp_path, edit, message):

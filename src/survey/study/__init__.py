@@ -220,11 +220,9 @@ def _format_of(path: Path, declared: str | None) -> str:
     return known[suffix]
 
 
-#: Keys that earlier versions of study.yaml used, with what to write instead.
-RENAMED = {
-    "truth": "remove this key: a synthetic study's generator record is read by the demo's own checks "
-             "(survey.demo), from the file beside study.yaml",
-}
+#: Keys that earlier versions of study.yaml used, with what to write instead (none today: a key the
+#: model does not know is refused as unexpected, naming it).
+RENAMED: dict[str, str] = {}
 
 
 def _read_yaml(path: Path) -> dict:
