@@ -62,7 +62,8 @@ def read_covariates(study: Study) -> pd.DataFrame:
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputFileError(f"{path}: expected a UTF-8 CSV of county covariates, found {type(error).__name__}") from None
+        raise InputFileError(f"{path}: expected a UTF-8 CSV of county covariates, "
+                             f"found {type(error).__name__}") from None
     wanted = ["code", *spec.variables]
     missing = [c for c in wanted if c not in raw.columns]
     if missing:
