@@ -288,6 +288,8 @@ class SmallArea(Model):
     covariates: str = Field(description="CSV with column `code` (district code) and numeric covariate columns")
     variables: Seq[str] = Field(min_length=1, description="covariate columns of the table used in the model")
     indicators: Seq[str] | None = Field(None, description="indicator ids (default: every indicator)")
+    population: str | None = Field(None, description="column of the covariate table with each district's "
+                                   "population, for benchmarking (default: the survey weights' district totals)")
     transform: Literal["arcsine", "logit", "none"] = Field(
         "arcsine", description="scale of the model: arcsine square root with effective sample sizes, logit "
         "(delta method), or none (the proportion itself)")

@@ -50,7 +50,7 @@ def indicator_ids(study: Study) -> list[str]:
 
 
 def read_covariates(study: Study) -> pd.DataFrame:
-    """The covariate table: ``code`` (text) and the declared covariate columns as floats, one row per code.
+    """The covariate table: ``code`` (text), the covariate (and population) columns as floats, one row per code.
 
     Stops with a one-line error naming the file, the column and example rows (file row numbers,
     the header being row 1) when a column is missing, a value is not a number, or a code repeats.
@@ -64,7 +64,7 @@ def read_covariates(study: Study) -> pd.DataFrame:
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise InputFileError(f"{path}: expected a UTF-8 CSV of county covariates, "
                              f"found {type(error).__name__}") from None
-    wanted = ["code", *spec.variables]
+    wanted = ["code", *dict.fromkeys([*spec.variables, *([spec.population] if spec.population else [])])]
     missing = [c for c in wanted if c not in raw.columns]
     if missing:
         raise ColumnError(f"{path}: column {missing[0]!r}: expected columns {wanted} "
@@ -75,11 +75,15 @@ def read_covariates(study: Study) -> pd.DataFrame:
     if repeated.any():
         raise ColumnError(f"{path}: column 'code': expected one row per district code, found repeated or empty "
                           f"codes in {example_rows(rows[repeated])}")
-    for column in spec.variables:
+    for column in wanted[1:]:
         values = pd.to_numeric(raw[column].str.strip(), errors="coerce")
         bad = (values.isna() | ~np.isfinite(values)).to_numpy()
         if bad.any():
             raise ColumnError(f"{path}: column {column!r}: expected numbers for every district, found "
                               f"{raw[column].iloc[np.flatnonzero(bad)[0]]!r} in {example_rows(rows[bad])}")
         out[column] = values.to_numpy(dtype=float)
+    if spec.population and (out[spec.population] <= 0).any():
+        bad = (out[spec.population] <= 0).to_numpy()
+        raise ColumnError(f"{path}: column {spec.population!r}: expected positive populations, found "
+                          f"{raw[spec.population].iloc[np.flatnonzero(bad)[0]]!r} in {example_rows(rows[bad])}")
     return out
