@@ -184,6 +184,10 @@ def fay_herriot(direct: pd.DataFrame, covariates: pd.DataFrame, *, variables, ar
     else:
         mse = _bootstrap_mse(fit, y, d, x, used, transform, n_boot, seed)
         mse_method = f"parametric bootstrap ({n_boot} replicates, seed {seed})"
+    outside = int(((model < 0) | (model > 1)).sum())
+    if outside:
+        notes.append(f"{outside} model estimates outside [0, 1]: the untransformed model is linear; for proportions "
+                     "use transform='arcsine' or 'logit'")
     unbenchmarked = model.copy()
     if benchmark != "none":
         model, mse = _benchmarked(model, mse, merged[area], province, shares, benchmark, notes)

@@ -84,7 +84,13 @@ def small_area_table(study, prevalence: pd.DataFrame, city: str = "city") -> tup
             except ColumnError as error:
                 raise ColumnError(f"{where}: {indicator}, wave {wave}: {str(error).removeprefix('fay_herriot: ')}") \
                     from None
-            rows.append(_published(fit.to_frame(), direct, indicator, wave))
+            frame = fit.to_frame()
+            outside = frame.loc[~frame["model"].between(0, 1), "district"].tolist()
+            if outside:
+                raise ConfigError(f"{study.config_file}: analysis.small_area.transform: {options.transform!r} gives "
+                                  f"model estimates of {indicator} (wave {wave}) outside 0-1 for districts "
+                                  f"{outside[:5]}; use transform: arcsine or logit")
+            rows.append(_published(frame, direct, indicator, wave))
             diag = fit.diagnostics().assign(indicator=indicator, wave=wave)
             diag["coefficients"] = "; ".join(f"{t} {b:.6g} (se {s:.3g})" for t, b, s in
                                              fit.coefficients[["term", "estimate", "se"]].itertuples(index=False))
