@@ -217,7 +217,7 @@ def _benchmarked(model, mse, areas, province, shares, how, notes):
     if not has.all():
         notes.append(f"benchmark: {int((~has).sum())} areas without a population share adjusted by the same "
                      f"{'factor' if how == 'ratio' else 'odds factor'}")
-    notes.append(f"benchmarked ({how}) to the province's direct estimate {province:.4f}; "
+    notes.append(f"benchmarked ({how}) to the overall direct estimate {province:.4f}; "
                  "MSE approximated as mse + (benchmarked - model)^2")
     return bench, mse + (bench - model) ** 2
 
