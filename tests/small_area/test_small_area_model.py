@@ -1,5 +1,5 @@
 """The Fay–Herriot model's parts on small synthetic data: transforms, back-transformation, benchmarking,
-synthetic areas, errors, and a fast seeded simulation whose truth is known."""
+synthetic areas and errors (the simulation with known truth is test_small_area_simulation.py)."""
 
 from __future__ import annotations
 
@@ -151,24 +151,3 @@ def test_the_figure_draws_direct_against_model():
     plt.close(fig)
     with pytest.raises(ColumnError):
         direct_versus_model(pd.DataFrame({"direct": [0.1]}))
-
-
-def coverage_and_mse(replications=6, m=60, n_boot=60, transform="arcsine", seed=0):
-    """Per replication: model MSE / direct MSE against the truth, and the coverage of model +/- 1.96 root-MSE."""
-    ratios, covered = [], []
-    for r in range(replications):
-        direct, cov, truth = counties(m=m, seed=seed + r, n_range=(150, 1500))
-        table = fay_herriot(direct, cov, variables=["x"], transform=transform, n_boot=n_boot, seed=r).to_frame()
-        t = truth.to_numpy()
-        ratios.append(np.mean((table["model"] - t) ** 2) / np.mean((table["direct"] - t) ** 2))
-        covered.append(np.abs(table["model"] - t) <= 1.96 * table["model_mse_root"])
-    return np.array(ratios), np.concatenate(covered).mean()
-
-
-@pytest.mark.parametrize("transform", ["arcsine", "none"])
-def test_a_small_simulation_with_known_truth(transform):
-    """Seeded, 6 x 60 counties: the model is closer to the truth than the direct estimates and its intervals
-    cover about 95% (loose bounds; the full simulation is tests/small_area/test_small_area_simulation.py)."""
-    ratios, coverage = coverage_and_mse(transform=transform)
-    assert np.mean(ratios) < 0.85 and np.all(ratios < 1.0), ratios
-    assert 0.88 <= coverage <= 0.99, coverage
