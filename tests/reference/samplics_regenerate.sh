@@ -16,7 +16,7 @@
 # steps then stay at the fixed point); everything else (beta, its SEs, EBLUP, MSE) is samplics' own.
 #
 # * ``milk``: expenditure on milk by small area (43 areas; shipped with samplics, from Arora & Lahiri
-#   1997), with the major area as three indicator covariates, as in Rao & Molina (2015), example 6.1.
+#   1997; the `milk` data of R's sae), with the major area as three indicator covariates.
 # * ``proportions``: 40 synthetic county proportions with two covariates (seeded, made here).
 #
 # Writes fixtures/small_area/: ``<dataset>_input.csv`` (area, direct, se, covariates),

@@ -47,14 +47,6 @@ def test_eblup_mse_and_parameters_agree_with_samplics(name, method):
     assert fit.fit.converged
 
 
-def test_the_milk_fit_is_the_textbook_one():
-    """Rao & Molina (2015), example 6.1.1 (milk data, REML): sigma_u^2 about 0.019."""
-    data, _, _ = _fixture("milk", "reml")
-    fit = fay_herriot(data, data, variables=["major2", "major3", "major4"], area="area", estimate="direct",
-                      transform="none", method="reml")
-    assert fit.fit.sigma2 == pytest.approx(0.0186, abs=1e-4)
-
-
 def test_fixtures_record_versions():
     params = pd.read_csv(FIXTURES / "samplics_parameters.csv")
     versions = params[params["dataset"] == "versions"].set_index("term")["value"]

@@ -38,7 +38,7 @@ def direct_versus_model(table: pd.DataFrame, *, ax=None, scale: float = 100.0, t
     pad = 0.05 * (high - low or 1.0)
     if (~fitted).any():
         ax.scatter(model[~fitted], np.full((~fitted).sum(), low - pad), marker="|", s=80, color="#d62728",
-                   label="synthetic (model only), on the model's axis value", clip_on=False)
+                   label="synthetic (no sample): model estimate, on the x axis", clip_on=False)
     ax.plot([low - pad, high + pad], [low - pad, high + pad], color="0.4", lw=1, ls="--", label="identity")
     ax.set_xlim(low - pad, high + pad)
     ax.set_ylim(low - 2 * pad, high + pad)
