@@ -4,6 +4,7 @@ one that does not; bad covariate tables are one-line errors naming the file, col
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +24,25 @@ _spec.loader.exec_module(_conftest)
 DISTRICTS = 8
 
 
-@pytest.fixture
-def county_study(tmp_path):
+@pytest.fixture(scope="module")
+def scored_county_study(tmp_path_factory):
     """The small study with 8 sampled districts (four of them small) and a ninth, unsampled one in the
-    covariate table."""
-    path = _conftest.write_small_study(tmp_path / "counties", districts=DISTRICTS, communities=6, per_community=40)
+    covariate table, ingested and scored once (tests copy it before changing anything)."""
+    path = _write_county_study(tmp_path_factory.mktemp("counties"))
+    study = load_study(path)
+    for name in ("intake", "scoring"):
+        steps.step(name).run(study)
+    return path.parent
+
+
+@pytest.fixture
+def county_study(scored_county_study, tmp_path):
+    """A fresh copy of the scored county study: its study.yaml."""
+    return Path(shutil.copytree(scored_county_study, tmp_path / "counties")) / "study.yaml"
+
+
+def _write_county_study(folder):
+    path = _conftest.write_small_study(folder, districts=DISTRICTS, communities=6, per_community=40)
     folder = path.parent
     export = pd.read_csv(folder / "raw" / "export.csv")
     small = export["area"].isin(["d5", "d6", "d7", "d8"]) & (export.index % 5 != 0)
@@ -88,10 +103,13 @@ def test_the_estimate_step_writes_the_small_area_table(county_study):
     assert steps.stale(study) == []
 
 
-def test_a_study_without_small_area_gets_no_table(small_study):
-    study = load_study(small_study)
-    result = steps.result(study, "estimate")
-    assert result.small_area is None and not study.paths.small_area.exists()
+def test_a_study_without_small_area_gets_no_table(county_study):
+    config = yaml.safe_load(county_study.read_text(encoding="utf-8"))
+    del config["analysis"]
+    county_study.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    study = load_study(county_study)
+    result = steps.step("estimate").run(study)
+    assert study.paths.prevalence.exists() and result.small_area is None and not study.paths.small_area.exists()
     assert not study.paths.small_area_diagnostics.exists()
 
 
@@ -102,7 +120,7 @@ def test_bad_covariate_tables_are_one_line_errors(county_study):
     table.to_csv(folder / "counties.csv", index=False)
     study = load_study(county_study)
     with pytest.raises(ColumnError) as error:
-        steps.result(study, "estimate")
+        steps.step("estimate").run(study)
     assert str(error.value) == f"{folder / 'counties.csv'}: column 'urban': expected numbers for every district, " \
                                "found 'n/a' in row 5"
     table.loc[3, "urban"] = "0.5"
