@@ -410,7 +410,8 @@ def calibrate(
     negative = fit.weights < 0
     if negative.any():
         raise ConfigError(
-            f"calibrate: {int(negative.sum())} calibrated weights are negative, e.g. {example_rows(data.index[negative])}; "
+            f"calibrate: {int(negative.sum())} calibrated weights are negative, e.g. "
+            f"{example_rows(data.index[negative])}; "
             "bound them (bounds=(0, np.inf) or tighter) or use calfun='raking'"
         )
     return design.with_calibration(fit.weights, fit.step, name=name)
