@@ -15,8 +15,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures" / "sur
 DESIGNS = {
     "apiclus1": lambda: est.Design(data("apiclus1"), weight="pw", psu="dnum", fpc="fpc"),
     "apistrat": lambda: est.Design(data("apistrat"), weight="pw", strata="stype", fpc="fpc"),
-    # R: svydesign(id=~dnum+snum, fpc=~fpc1+fpc2): weights from the FPCs, equal to pw to 2e-16
-    "apiclus2": lambda: est.Design(data("apiclus2"), weight="pw", psu=["dnum", "snum"], fpc=["fpc1", "fpc2"]),
+    # R: svydesign(id=~dnum+snum, fpc=~fpc1+fpc2): R's weights from the FPCs (pw to 2e-16; the last
+    # bit decides exact ties in the quantile rules)
+    "apiclus2": lambda: est.Design(data("apiclus2").assign(w_fpc=fixture("weights_apiclus2_fpc")["weight"]),
+                                   weight="w_fpc", psu=["dnum", "snum"], fpc=["fpc1", "fpc2"]),
 }
 # R: calibrate(d, formula, pop, ...) arguments of each case
 OPTIONS = {

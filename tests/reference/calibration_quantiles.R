@@ -16,6 +16,7 @@
 #   quantiles.csv             svyquantile(ci=TRUE): estimate, CI, SE for each qrule and interval
 #                             type, overall and by domain (domain = subset(), as svyby does)
 #   svyvar.csv                svyvar, overall and by domain
+#   weights_apiclus2_fpc.csv  weights(d2) of the two-stage design, as R derives them from the FPCs
 # Numbers are written with 17 significant digits; every row carries the R call (r_call).
 
 suppressPackageStartupMessages(library(survey))
@@ -52,6 +53,9 @@ ds <- svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = stra
 ds_call <- "ds <- svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)"
 d2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = clus2)
 d2_call <- "d2 <- svydesign(id=~dnum+snum, fpc=~fpc1+fpc2, data=apiclus2)"
+# R's weights from the FPCs differ from apiclus2$pw in the last bit for some rows, which decides
+# exact ties of the cumulative weight share in the quantile rules: Python uses these
+write.csv(data.frame(weight = fmt(weights(d2))), file.path(out, "weights_apiclus2_fpc.csv"), row.names = FALSE)
 
 # population totals from apipop, as R's examples use them
 pop_stype <- c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018)
