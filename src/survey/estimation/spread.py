@@ -12,13 +12,12 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from survey.errors import ColumnError
 from survey.estimation.design import Design, _numeric, require_design
 from survey.estimation.estimators import mean as _mean
-from survey.estimation.result import EstimateResult
 from survey.estimation.quantiles import _domains
+from survey.estimation.result import EstimateResult
 
 _SQUARES = "_survey_svyvar_squares"
 
