@@ -266,8 +266,6 @@ def quantile(
     w = design.weights()
     present = ~np.isnan(y)
     values, domain = _domains(data, by_columns, present & (w > 0))
-    # a domain's rows in R's subset: positive weight (estimate), any weight (nrow for "beta")
-    _, domain_any = _domains(data, by_columns, present)
     n_domains = len(values)
     estimates = np.full((n_domains, len(probabilities)), np.nan)
     below_first = np.zeros((n_domains, len(probabilities)), dtype=bool)
@@ -277,10 +275,13 @@ def quantile(
         for j, p in enumerate(probabilities):
             estimates[d, j] = weighted_quantile(y[rows], w[rows], p, qrule)
             below_first[d, j] = p < first_share
-    if design.calibration:
+    if design.calibration:  # nrow() of R's subset for "beta": a calibrated design keeps every row
         n_rows = np.full(n_domains, float(len(data)))
+    elif by_columns:  # the domain's rows with the outcome present, weight 0 included
+        counts = data.loc[present, by_columns].groupby(by_columns, observed=True).size().rename("_n").reset_index()
+        n_rows = values.merge(counts, on=by_columns, how="left")["_n"].to_numpy(dtype=float)
     else:
-        n_rows = np.bincount(domain_any[domain_any >= 0], minlength=n_domains).astype(float)
+        n_rows = np.array([float(present.sum())])
 
     frames = []
     for j, p in enumerate(probabilities):
