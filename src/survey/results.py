@@ -11,6 +11,7 @@ result                  returned by                    ``to_frame()``
 ======================= ============================== ==================================
 EstimateResult          estimate, proportion, mean,    one row per domain
                         total, ratio
+QuantileResult          quantile, median               one row per domain x quantile
 ComparisonResult        domain_difference, rao_scott   one row per test or contrast
 ModelResult             svyglm                         one row per coefficient
 EffectResult            did, event_study, did_mixed,   one row per outcome x model x method

@@ -20,7 +20,7 @@ def table(tmp_path):
     (["report", "{study}", "-j", "0"], ["'--jobs'", "survey report --help"]),
     (["report", "{study}", "--jobs", "many"], ["'--jobs'"]),
     (["report", "{study}", "--lang", "fr"], ["lang", "fr"]),
-    (["estimate", "{table}", "--outcome", "y", "--weight", "w", "--stat", "median"], ["--stat", "median"]),
+    (["estimate", "{table}", "--outcome", "y", "--weight", "w", "--stat", "mode"], ["--stat", "mode"]),
     (["estimate", "{table}", "--outcome", "y", "--weight", "w", "--ci", "exact"], ["--ci", "exact"]),
     (["estimate", "{table}", "--outcome", "nope", "--weight", "w"], ["nope"]),
     (["estimate", "{table}", "--outcome", "y"], ["--weight"]),

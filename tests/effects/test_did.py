@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -163,9 +161,6 @@ def test_svyglm_errors_are_one_line(simulated, design):
         svyglm(design, "y + x")
     with pytest.raises(ColumnError, match="subset"):
         svyglm(design, "y ~ x", subset=np.where(simulated["pilot"] == 1, True, None))
-    calibrated = dataclasses.replace(design, calibration=("a calibration step",))
-    with pytest.raises(ConfigError, match="calibrated|post-stratified"):
-        svyglm(calibrated, "y ~ x")
 
 
 def test_svyglm_keeps_rows_with_missing_values_in_the_design(simulated):

@@ -8,8 +8,9 @@ import typer
 
 from survey.cli.app import STUDY_HELP, app
 
-STATS = ("proportion", "mean", "total")
+STATS = ("proportion", "mean", "total", "median", "quantile")
 CIS = ("logit", "beta", "wilson")
+QUANTILE_CIS = ("mean", "beta", "xlogit", "asin")
 
 
 def _split(value: str | None) -> list[str]:
@@ -24,8 +25,11 @@ def _is_study(path: Path) -> bool:
 def estimate(
     data: Path = typer.Argument(..., help="A data file intake reads (CSV, Parquet, XLSX, SAV) or a study.yaml."),
     outcome: str = typer.Option(..., "--outcome", help="Outcome column (0/1 for a proportion)."),
-    stat: str = typer.Option(None, "--stat", help="proportion, mean or total (default: proportion for a 0/1 "
-                             "outcome, mean otherwise)."),
+    stat: str = typer.Option(None, "--stat", help="proportion, mean, total, median or quantile (default: "
+                             "proportion for a 0/1 outcome, mean otherwise)."),
+    q: str = typer.Option(None, "--q", help="With --stat quantile: probabilities, comma-separated (e.g. 0.25,0.75)."),
+    qrule: str = typer.Option("math", "--qrule", help="Quantile rule (R svyquantile qrule): math, school, "
+                              "shahvaish, hf1 ... hf9."),
     by: str = typer.Option(None, "--by", help="Domain columns, comma-separated (e.g. district,sex)."),
     weight: str = typer.Option(None, "--weight", help="Weight column (a study: its design weight)."),
     strata: str = typer.Option(None, "--strata", help="Stratum column (optional)."),
@@ -35,13 +39,14 @@ def estimate(
     lonely_psu: str = typer.Option("fail", "--lonely-psu", help="fail, remove, certainty, adjust or average."),
     nest: bool = typer.Option(False, "--nest", help="PSU codes repeat across strata (R nest=TRUE, as NHANES); "
                               "without it a PSU code in two strata is an error."),
-    ci: str = typer.Option("logit", "--ci", help="Interval for proportions: logit, beta or wilson."),
+    ci: str = typer.Option("logit", "--ci", help="Interval for proportions: logit, beta or wilson; for "
+                           "medians and quantiles (Woodruff): mean (default), beta, xlogit or asin."),
     output: Path = typer.Option(None, "-o", "--output", help="Write the table to this CSV file."),
     na: list[str] = typer.Option(None, "--na", help="Text that means a missing value in the file, repeatable "
                                  "(R's write.csv writes NA: --na NA; SAS/Stata: --na .). Empty cells are missing "
                                  "already."),
 ) -> None:
-    """Estimate a proportion, mean or total by domain with design-based SE, CI, df and deff.
+    """Estimate a proportion, mean, total, median or quantiles by domain with design-based SE, CI and df.
 
     Rows with a missing outcome are left out as R's na.rm=TRUE does (they stay in the design).
     With a study.yaml, its processed/scored.parquet and its design are used (strata = wave x
@@ -51,11 +56,29 @@ def estimate(
 
     if stat is not None and stat not in STATS:
         raise typer.BadParameter(f"expected one of {', '.join(STATS)}, found {stat!r}", param_hint="--stat")
-    if ci not in CIS:
+    probabilities = None
+    if stat in ("median", "quantile"):
+        ci = "mean" if ci == "logit" else ci
+        if ci not in QUANTILE_CIS:
+            raise typer.BadParameter(f"for --stat {stat}: expected one of {', '.join(QUANTILE_CIS)}, found {ci!r}",
+                                     param_hint="--ci")
+        if stat == "quantile":
+            if not q:
+                raise typer.BadParameter("--stat quantile needs --q, e.g. --q 0.25,0.75", param_hint="--q")
+            try:
+                probabilities = [float(v) for v in _split(q)]
+            except ValueError:
+                raise typer.BadParameter(f"expected numbers between 0 and 1, found {q!r}", param_hint="--q") from None
+        else:
+            probabilities = [0.5]
+    elif ci not in CIS:
         raise typer.BadParameter(f"expected one of {', '.join(CIS)}, found {ci!r}", param_hint="--ci")
+    elif q is not None:
+        raise typer.BadParameter("--q goes with --stat quantile", param_hint="--q")
     table = estimate_table(
         data, outcome, stat=stat, by=_split(by), weight=weight, strata=strata, psu=_split(psu),
         fpc=_split(fpc), lonely_psu=lonely_psu, ci_method=ci, nest=nest, study=_is_study(data), na=na or (),
+        q=probabilities, qrule=qrule,
     )
     if output is None:
         typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))

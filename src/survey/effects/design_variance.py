@@ -11,6 +11,11 @@ and apply the stratified multistage formula of R's ``svyrecvar`` — the same co
 Rows a model leaves out (missing values) get influence 0 and weight 0 but keep their place in
 the design, so their PSUs still count in the stratum's number of PSUs, as in R's
 ``svyglm``, whose subsetting keeps the sampled-PSU counts of the full design.
+
+On a calibrated design (post-stratified, raked, GREG-calibrated or standardised) the influence
+values are first replaced by their calibration residuals, step by step as R's ``svyrecvar``
+does with ``design$postStrata`` (:func:`survey.estimation.calibration.calibrated_totals`); rows
+left out of the model keep their place in the calibration.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import scipy.sparse as sp
 
 from survey.errors import ConfigError
 from survey.estimation import Design
+from survey.estimation.calibration import calibrated_totals
 from survey.estimation.structure import DesignStructure
 from survey.estimation.variance import covariance_matrix
 
@@ -32,6 +38,7 @@ class DesignUnits:
 
     structure: DesignStructure
     unit_of_row: np.ndarray
+    calibration: tuple = ()
 
     @property
     def degf(self) -> int:
@@ -45,23 +52,18 @@ def design_units(design: Design) -> DesignUnits:
     Raises
     ------
     ConfigError
-        For a partition of a design (``partition=True``), or a calibrated design, whose
-        regression variance needs calibration residuals this module does not compute yet.
+        For a partition of a design (``partition=True``).
     """
     if design.partition:
         raise ConfigError("design: a regression needs all rows of the sample, found a partition (partition=True)")
-    if design.calibration:
-        raise ConfigError(
-            "design: regression models on post-stratified or raked designs are not supported yet "
-            "(R svyglm would use calibration residuals); pass the uncalibrated design"
-        )
-    return DesignUnits(structure=design.structure, unit_of_row=design.finest_unit_of_row)
+    return DesignUnits(structure=design.structure, unit_of_row=design.finest_unit_of_row,
+                       calibration=tuple(design.calibration))
 
 
 def design_covariance(units: DesignUnits, influence: np.ndarray) -> np.ndarray:
     """Covariance of the totals of ``influence`` (rows x statistics) under the design.
 
-    R: ``svyrecvar(influence, design$cluster, design$strata, design$fpc)``.
+    R: ``svyrecvar(influence, design$cluster, design$strata, design$fpc, postStrata=design$postStrata)``.
 
     Parameters
     ----------
@@ -82,5 +84,8 @@ def design_covariance(units: DesignUnits, influence: np.ndarray) -> np.ndarray:
     n_rows = len(units.unit_of_row)
     if influence.shape[0] != n_rows:
         raise ConfigError(f"influence: expected one row per design row ({n_rows}), found {influence.shape[0]}")
+    if units.calibration:
+        totals = calibrated_totals(units.calibration, influence, units.unit_of_row, n_units)
+        return covariance_matrix(units.structure, totals.reshape(n_units, k))
     to_unit = sp.csr_matrix((np.ones(n_rows), (units.unit_of_row, np.arange(n_rows))), shape=(n_units, n_rows))
     return covariance_matrix(units.structure, np.asarray(to_unit @ influence).reshape(n_units, k))

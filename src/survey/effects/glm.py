@@ -137,14 +137,15 @@ def svyglm(
     ColumnError
         Missing columns, a binomial outcome that is not 0/1, a negative Poisson count.
     ConfigError
-        Unknown family, aliased (collinear) terms, a fit that does not converge, a calibrated
-        design (not supported yet).
+        Unknown family, aliased (collinear) terms, a fit that does not converge.
 
     Notes
     -----
     ``B`` uses the influence values ``h_i = U_i A^{-1}`` (R's ``estfun %*% Ainv``): their totals
     per PSU, centred within strata, scaled by ``f_h n_h / (n_h - 1)``, with later stages when the
-    design gives their FPC (Lumley 2010, ch. 5; Binder 1983).
+    design gives their FPC (Lumley 2010, ch. 5; Binder 1983). On a calibrated design (raked,
+    post-stratified, GREG) the influence values are replaced by their calibration residuals
+    first, as R's ``svyglm`` does through ``svyrecvar``.
 
     Examples
     --------

@@ -11,7 +11,10 @@
 * :func:`domain_difference` — difference of two domain estimates with the covariance from the
   same linearisation; :func:`rao_scott` — design-adjusted chi-square test of independence.
 * :func:`poststratify`, :func:`rake`, :func:`trim_weights` — weighting to population counts;
-  calibrated designs keep the calibration in their standard errors, as R does.
+  :func:`calibrate` — GREG calibration to totals of auxiliaries (linear, raking, logit; bounds),
+  R's ``calibrate``; calibrated designs keep the calibration in their standard errors, as R does.
+* :func:`quantile`, :func:`median` — quantiles by domain with Woodruff intervals (R
+  ``svyquantile``); :func:`variance` — population variance by domain (R ``svyvar``).
 * :func:`standardize`, :func:`standard_population`, :func:`aggregate_standard` — direct
   (age or age-sex) standardisation to a shipped standard population.
 * :mod:`survey.estimation.publication` — NCHS (2017) and other rules for what to publish.
@@ -23,19 +26,26 @@ from survey.estimation.chisq import rao_scott
 from survey.estimation.contrasts import domain_covariance, domain_difference
 from survey.estimation.design import LONELY_PSU_POLICIES, Design, LonelyPSUWarning, require_design
 from survey.estimation.estimators import estimate, finalize, mean, proportion, ratio, total
+from survey.estimation.greg import CalibrationWarning, calibrate, calibration_weights
+from survey.estimation.quantiles import QuantileResult, median, quantile
 from survey.estimation.result import ComparisonResult, EstimateResult
+from survey.estimation.spread import variance
 from survey.estimation.standardization import aggregate_standard, standard_population, standardize
 from survey.estimation.totals import combine_totals, psu_totals
 from survey.estimation.weighting import RakingWarning, margins_from_table, poststratify, rake, trim_weights
 
 __all__ = [
     "LONELY_PSU_POLICIES",
+    "CalibrationWarning",
     "ComparisonResult",
     "Design",
     "EstimateResult",
     "LonelyPSUWarning",
+    "QuantileResult",
     "RakingWarning",
     "aggregate_standard",
+    "calibrate",
+    "calibration_weights",
     "combine_totals",
     "domain_covariance",
     "domain_difference",
@@ -43,9 +53,11 @@ __all__ = [
     "finalize",
     "margins_from_table",
     "mean",
+    "median",
     "proportion",
     "poststratify",
     "psu_totals",
+    "quantile",
     "rao_scott",
     "rake",
     "ratio",
@@ -54,4 +66,5 @@ __all__ = [
     "standardize",
     "total",
     "trim_weights",
+    "variance",
 ]

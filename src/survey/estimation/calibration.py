@@ -82,21 +82,45 @@ class CalibrationStep:
     description: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Slot:
-    cells: np.ndarray  # per row, -1 = not in the step
-    weights: np.ndarray  # w_i used in the update x_i -= w_i m_c
-    ratio: np.ndarray  # r_i: m_c = sum r x / denominator
-    denominator: np.ndarray  # per cell
-    n_cells: int
+    """One residual update ``x <- x - weights * (basis @ A)``, ``A = solve(basis' (ratio * x))``.
+
+    A post-stratification or raking margin has one basis column per cell (indicators) and
+    ``solve`` divides by the cell's denominator; a GREG step (:class:`~survey.estimation.greg.GregStep`)
+    has the auxiliaries as basis and ``solve`` applies the inverse of ``X' W X``.
+    """
+
+    basis: sp.csr_matrix  # n x p
+    weights: np.ndarray  # w_i used in the update
+    ratio: np.ndarray  # r_i
+    solve: object  # numerator (p x k) -> increment of A
+
+
+def _cell_slot(cells: np.ndarray, n_cells: int, weights: np.ndarray, ratio: np.ndarray,
+               denominator: np.ndarray) -> _Slot:
+    inside = cells >= 0
+    rows = np.flatnonzero(inside)
+    basis = sp.csr_matrix((np.ones(len(rows)), (rows, cells[inside])), shape=(len(cells), n_cells))
+
+    def solve(numerator, denominator=denominator):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(denominator[:, None] > 0, numerator / denominator[:, None], 0.0)
+
+    return _Slot(basis=basis, weights=np.where(inside, weights, 0.0), ratio=ratio, solve=solve)
 
 
 def _slots(steps) -> tuple[list[_Slot], list[int]]:
-    """Flatten the steps into margins (slots) and the order of the residual updates."""
+    """Flatten the steps into slots and the order of the residual updates."""
     slots: list[_Slot] = []
     order: list[int] = []
     for step in steps:
         first = len(slots)
+        if step.kind == "greg":
+            slots.append(_Slot(basis=sp.csr_matrix(step.matrix), weights=np.asarray(step.weights, dtype=float),
+                               ratio=np.asarray(step.ratio, dtype=float), solve=step.solve))
+            order.append(first)
+            continue
         for margin in step.margins:
             cells = np.asarray(margin.cells, dtype=np.int64)
             inside = cells >= 0
@@ -111,20 +135,55 @@ def _slots(steps) -> tuple[list[_Slot], list[int]]:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     ratio = np.where(inside & (w > 0), 1.0 / w, 0.0)
                 denominator = np.bincount(cells[inside], minlength=margin.n_cells).astype(float)
-            slots.append(_Slot(cells=cells, weights=np.where(inside, w, 0.0), ratio=ratio,
-                               denominator=denominator, n_cells=margin.n_cells))
+            slots.append(_cell_slot(cells, margin.n_cells, w, ratio, denominator))
         indices = list(range(first, len(slots)))
         order += indices * (RAKING_VARIANCE_SWEEPS if step.kind == "rake" else 1)
     return slots, order
 
 
-def _cell_matrix(rows_a: np.ndarray, n_a: int, rows_b: np.ndarray, n_b: int, values: np.ndarray,
-                 keep: np.ndarray) -> np.ndarray:
-    """Dense ``n_a x n_b`` table of ``values`` summed by (rows_a, rows_b) over ``keep``."""
-    if not keep.any():
-        return np.zeros((n_a, n_b))
-    flat = np.bincount(rows_a[keep] * n_b + rows_b[keep], weights=values[keep], minlength=n_a * n_b)
-    return flat.reshape(n_a, n_b)
+def _dense(matrix) -> np.ndarray:
+    return matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
+
+
+def calibrated_totals(steps, influence, unit: np.ndarray, n_units: int) -> np.ndarray:
+    """Totals per sampling unit of the calibration residuals of several statistics' influence values.
+
+    The general form: R's ``svyrecvar`` applies each recorded step's residual update to the
+    influence matrix ``x`` (rows x statistics), in order; this returns the unit totals of the
+    result without forming it. Every update subtracts ``w_i`` times the row's basis vector
+    times a coefficient matrix, so after all updates ``x = z - sum_s diag(w_s) B_s A_s``; the
+    ``A_s`` follow from the sums ``B_j' diag(r_j) z`` and ``B_j' diag(r_j w_s) B_s``.
+
+    Parameters
+    ----------
+    steps : sequence of CalibrationStep or GregStep
+        In the order they were applied.
+    influence : numpy.ndarray or scipy.sparse matrix, shape (n_rows, k)
+        Influence values of ``k`` statistics for every row of the design's data.
+    unit : numpy.ndarray of int
+        Finest sampling unit of every row (0 .. n_units-1).
+    n_units : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_units, k)
+    """
+    z = sp.csr_matrix(influence)
+    n = z.shape[0]
+    slots, order = _slots(steps)
+    first_term = [_dense(s.basis.T @ sp.diags(s.ratio) @ z) for s in slots]
+    cross = [[_dense(a.basis.T @ sp.diags(a.ratio * b.weights) @ b.basis) for b in slots] for a in slots]
+    coefficients = [np.zeros((s.basis.shape[1], z.shape[1])) for s in slots]
+    for j in order:
+        numerator = first_term[j].copy()
+        for k in range(len(slots)):
+            numerator -= cross[j][k] @ coefficients[k]
+        coefficients[j] += slots[j].solve(numerator)
+    to_unit = sp.csr_matrix((np.ones(n), (unit, np.arange(n))), shape=(n_units, n))
+    totals = _dense(to_unit @ z).astype(float)
+    for slot, coefficient in zip(slots, coefficients, strict=True):
+        totals -= _dense(to_unit @ sp.diags(slot.weights) @ slot.basis) @ coefficient
+    return totals
 
 
 def calibrated_unit_scores(
@@ -139,7 +198,7 @@ def calibrated_unit_scores(
 
     Parameters
     ----------
-    steps : sequence of CalibrationStep
+    steps : sequence of CalibrationStep or GregStep
         In the order they were applied.
     z : numpy.ndarray
         Influence value of every row for the domain it belongs to (0 for rows in no domain).
@@ -153,40 +212,9 @@ def calibrated_unit_scores(
     -------
     numpy.ndarray, shape (n_units, n_domains)
     """
-    in_domain = domain >= 0
-    d = np.where(in_domain, domain, 0)
-    slots, order = _slots(steps)
-    # fixed parts: sum_{i in c} r_i z_i per cell x domain, and the cross sums r^(j) w^(l)
-    first_term = [
-        _cell_matrix(s.cells, s.n_cells, d, n_domains, s.ratio * z, (s.cells >= 0) & in_domain)
-        for s in slots
-    ]
-    cross = [
-        [
-            _cell_matrix(a.cells, a.n_cells, b.cells, b.n_cells, a.ratio * b.weights,
-                         (a.cells >= 0) & (b.cells >= 0))
-            for b in slots
-        ]
-        for a in slots
-    ]
-    coefficients = [np.zeros((s.n_cells, n_domains)) for s in slots]
-    for j in order:
-        slot = slots[j]
-        numerator = first_term[j].copy()
-        for k in range(len(slots)):
-            numerator -= cross[j][k] @ coefficients[k]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(slot.denominator[:, None] > 0, numerator / slot.denominator[:, None], 0.0)
-        coefficients[j] += mean
-
-    totals = _cell_matrix(unit, n_units, d, n_domains, z, in_domain)
-    for slot, coefficient in zip(slots, coefficients, strict=True):
-        keep = slot.cells >= 0
-        to_unit = sp.csr_matrix(
-            (slot.weights[keep], (unit[keep], slot.cells[keep])), shape=(n_units, slot.n_cells)
-        )
-        totals -= to_unit @ coefficient
-    return totals
+    inside = np.flatnonzero(domain >= 0)
+    influence = sp.csr_matrix((z[inside], (inside, domain[inside])), shape=(len(z), n_domains))
+    return calibrated_totals(steps, influence, unit, n_units)
 
 
 def calibrated_domain_scores(design, totals, cells, stat: str, estimate: np.ndarray, sums: dict) -> np.ndarray:

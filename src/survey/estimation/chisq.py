@@ -18,6 +18,9 @@ The Pearson statistic ``X^2`` of the weighted table (scaled to ``N``) is then co
 Both statistics and their p-values do not depend on ``N``; the reported ``X^2`` uses the
 number of rows with both variables present (R scales to all rows of the design).
 
+On a calibrated design (post-stratified, raked, GREG) ``V`` uses the calibration residuals of the
+cell indicators' influence values, as R's ``svychisq`` does through ``svymean``.
+
 References
 ----------
 Rao, J. N. K. and Scott, A. J. (1984). On chi-squared tests for multiway contingency tables
@@ -31,7 +34,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from survey.errors import ColumnError, ConfigError
+from survey.errors import ColumnError
+from survey.estimation.calibration import calibrated_totals
 from survey.estimation.design import Design, require_design
 from survey.estimation.domains import domain_cells
 from survey.estimation.result import ComparisonResult
@@ -44,6 +48,26 @@ def _levels(values: pd.Series) -> pd.Index:
         present = values.cat.remove_unused_categories().cat.categories
         return pd.Index(present)
     return pd.Index(pd.unique(values)).sort_values()
+
+
+def _calibrated_scores(design: Design, row: str, column: str, row_levels: pd.Index, col_levels: pd.Index,
+                       p: np.ndarray, total_w: float) -> np.ndarray:
+    """Unit totals of the calibration residuals of the cell proportions' influence values.
+
+    R: ``svymean(mm, design, na.rm=TRUE)`` on a calibrated design, whose ``svyrecvar`` takes the
+    residuals of every recorded calibration step; rows missing either variable keep their place.
+    """
+    data = design.data
+    r_index = row_levels.get_indexer(data[row])
+    c_index = col_levels.get_indexer(data[column])
+    w = design.weights()
+    used = (r_index >= 0) & (c_index >= 0) & data[row].notna().to_numpy() & data[column].notna().to_numpy()
+    k = len(row_levels) * len(col_levels)
+    indicator = np.zeros((len(data), k))
+    rows = np.flatnonzero(used)
+    indicator[rows, (r_index + len(row_levels) * c_index)[rows]] = 1.0
+    influence = np.where(used, w, 0.0)[:, None] * (indicator - p[None, :]) / total_w
+    return calibrated_totals(design.calibration, influence, design.finest_unit_of_row, design.structure.n_finest)
 
 
 def rao_scott(design: Design, row: str, column: str) -> ComparisonResult:
@@ -72,11 +96,6 @@ def rao_scott(design: Design, row: str, column: str) -> ComparisonResult:
         svychisq(~row + column, design, statistic="Chisq")   # first order
     """
     design = require_design(design, caller="rao_scott", second=row)
-    if design.calibration:
-        raise ConfigError(
-            "rao_scott: not available for a calibrated (post-stratified, raked or standardised) "
-            "design yet; test on the design before calibration, or use R's svychisq"
-        )
     totals = psu_totals(design, None, by=[row, column])
     cells = domain_cells(totals, design)
     values = cells.values
@@ -100,10 +119,15 @@ def rao_scott(design: Design, row: str, column: str) -> ComparisonResult:
     weighted = np.bincount(cell, weights=w_c, minlength=k)
     total_w = weighted.sum()
     p = weighted / total_w
-    unit_cell = sp.coo_matrix((w_c, (cells.unit, cell)), shape=(cells.structure.n_finest, k)).toarray()
-    unit_total = unit_cell.sum(axis=1, keepdims=True)
-    scores = (unit_cell - unit_total * p[None, :]) / total_w
-    v = covariance_matrix(cells.structure, scores)
+    if design.calibration:
+        structure = design.structure
+        scores = _calibrated_scores(design, row, column, row_levels, col_levels, p, total_w)
+    else:
+        structure = cells.structure
+        unit_cell = sp.coo_matrix((w_c, (cells.unit, cell)), shape=(structure.n_finest, k)).toarray()
+        unit_total = unit_cell.sum(axis=1, keepdims=True)
+        scores = (unit_cell - unit_total * p[None, :]) / total_w
+    v = covariance_matrix(structure, scores)
 
     r_of_cell = np.tile(np.arange(nr), nc)
     c_of_cell = np.repeat(np.arange(nc), nr)
@@ -123,7 +147,7 @@ def rao_scott(design: Design, row: str, column: str) -> ComparisonResult:
     delta = np.linalg.solve(denom, numer)
     trace = np.trace(delta)
     d0 = trace**2 / np.trace(delta @ delta)
-    nu = cells.structure.degf
+    nu = structure.degf
 
     table = weighted.reshape(nc, nr).T / total_w * n_rows
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n_rows

@@ -3,7 +3,9 @@
 Columns: the ``by`` columns, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``deff``,
 ``n``, ``n_weighted``, ``flag`` and ``flag_reason``. Flags follow the NCHS 2017 standards for
 proportions, the NCHS rule for counts for totals, and the older NCHS rule (n >= 30, RSE < 30%)
-for means (see :mod:`survey.estimation.publication`).
+for means (see :mod:`survey.estimation.publication`). Medians and quantiles (``stat="median"`` or
+``"quantile"``) get ``q``, ``estimate``, ``se``, ``ci_low``, ``ci_high`` (Woodruff), ``df``, ``n`` and
+``note``: the publication rules are for proportions, counts and means, so quantiles carry no flag.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from survey.estimation.design import Design
 from survey.estimation.estimators import estimate
 from survey.estimation.publication import apply_rules
 
+QUANTILE_COLUMNS = ["q", "estimate", "se", "ci_low", "ci_high", "df", "n", "note"]
 COLUMNS = ["estimate", "se", "ci_low", "ci_high", "df", "deff", "n", "n_weighted", "flag", "flag_reason"]
 RULES = {"proportion": "nchs2017", "total": "nchs_counts", "mean": "nchs_legacy"}
 
@@ -53,6 +56,8 @@ def estimate_table(
     nest: bool = False,
     study: bool = False,
     na: Sequence[str] = (),
+    q: Sequence[float] | None = None,
+    qrule: str = "math",
 ) -> pd.DataFrame:
     """Read ``path`` (a data file, or a study when ``study``) and return the flagged table.
 
@@ -89,6 +94,12 @@ def estimate_table(
             raise ConfigError(f"--weight: expected the weight column of {path.name}, found none given")
     design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None,
                     nest=nest, lonely_psu=lonely_psu)
+    if stat in ("median", "quantile"):
+        from survey.estimation.quantiles import quantile
+
+        result = quantile(design, outcome, q=list(q or [0.5]), by=list(by) or None, ci_method=ci_method,
+                          qrule=qrule)
+        return result.to_frame()[[*result.by, *QUANTILE_COLUMNS]]
     # ci_method (--ci) names the interval for proportions; means and totals get estimate +/- t_df se
     result = estimate(design, outcome, stat=stat, by=list(by) or None, ci_method=ci_method)
     flagged = apply_rules(result.to_frame(), RULES[result.stat])

@@ -97,10 +97,11 @@ class Design:
         The data is one partition of a larger sample: only row-level checks run here; the
         design-level checks (nesting, FPC, lonely PSUs) run in
         :func:`~survey.estimation.finalize` on the summed totals.
-    calibration : tuple of CalibrationStep, default ()
-        Post-stratification and raking steps the weights went through, in order (R
+    calibration : tuple of CalibrationStep or GregStep, default ()
+        Post-stratification, raking and GREG steps the weights went through, in order (R
         ``design$postStrata``). Set by :func:`~survey.estimation.poststratify`,
-        :func:`~survey.estimation.rake` and :func:`~survey.estimation.standardize`, not by hand:
+        :func:`~survey.estimation.rake`, :func:`~survey.estimation.calibrate` and
+        :func:`~survey.estimation.standardize`, not by hand:
         the variance then uses residuals from the calibration, as R does.
 
     Raises

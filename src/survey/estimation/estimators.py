@@ -10,9 +10,10 @@ R ``na.rm=TRUE``) keep their place in the design with zero contribution; PSUs th
 not reach still count in their stratum's ``n_h``.
 
 On a calibrated design (:func:`~survey.estimation.poststratify`, :func:`~survey.estimation.rake`,
-:func:`~survey.estimation.standardize`) the influence values are replaced by their residuals
-from the calibration before the variance formula (:mod:`survey.estimation.calibration`), as R's
-``svyrecvar`` does; this needs the design's rows, so it is not available on partitions.
+:func:`~survey.estimation.calibrate`, :func:`~survey.estimation.standardize`) the influence values
+are replaced by their residuals from the calibration before the variance formula
+(:mod:`survey.estimation.calibration`), as R's ``svyrecvar`` does; this needs the design's rows,
+so it is not available on partitions.
 
 Influence values (per row ``i`` in domain ``d``, weight ``w_i``):
 
