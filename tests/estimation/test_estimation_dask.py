@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,8 +128,12 @@ def test_cli_dask_and_pandas_engines_give_the_same_table_from_a_folder_and_a_glo
         assert tables[engine][["n", "df", "flag"]].equals(pandas_table[["n", "df", "flag"]])
 
 
-def test_cli_dask_default_local_cluster(tmp_path, cli):
-    """The default scheduler: a LocalCluster with one worker process per core, started and stopped by the command."""
+@pytest.mark.slow
+def test_cli_dask_default_local_cluster(tmp_path, cli, survey_command):
+    """The default scheduler: a LocalCluster with one worker process per core, started and stopped by the command.
+
+    Slow (two clusters of worker processes start); the fast tests use an in-process LocalCluster.
+    """
     data = synthetic_sample(seed=9, n=1500)
     write_parts(tmp_path / "parts", data, parts=2)
     out = tmp_path / "dask.csv"
@@ -137,6 +143,15 @@ def test_cli_dask_default_local_cluster(tmp_path, cli):
     expected = est.mean(est.Design(data, weight="weight", strata="stratum", psu="psu", nest=True, fpc="n_psu"),
                         "score", by="sex").to_frame()
     np.testing.assert_allclose(pd.read_csv(out)[["estimate", "se"]], expected[["estimate", "se"]], rtol=1e-12)
+    data.loc[[3], "weight"] = -1.0  # an error raised in a worker process: one line, no worker log on the terminal
+    (tmp_path / "parts" / "part.0.parquet").unlink()
+    data.iloc[:750].to_parquet(tmp_path / "parts" / "part.0.parquet", index=False)
+    command = [survey_command, "estimate", tmp_path / "parts", "--outcome", "score", *CLI_DESIGN, "--engine", "dask"]
+    run = subprocess.run(list(map(str, command)), capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "error: weight column 'weight': expected finite weights >= 0, found negative values in row 3 "
+        f"(rows numbered from 0 across the 2 files of {tmp_path / 'parts'}, in name order)"]
 
 
 def test_cli_dask_bad_input_is_one_line(tmp_path, cli):
