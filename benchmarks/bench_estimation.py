@@ -17,14 +17,22 @@ What is timed
   ``--r-ciprop`` also times ``svyby(..., svyciprop, vartype=c("se","ci"))`` once;
 * svy: ``Sample(...)`` plus ``sample.estimation.prop("y", by=[...])`` (logit CIs).
 
+Whole-process mode (``--whole-process``, issue 14): the same data written once to Parquet, then
+``survey estimate data.parquet --outcome y --by district,sex,age_group ... -o out.csv`` as a
+process (start-up, imports, reading, design, table with flags, CSV) against a script run by
+svy's Python that does the same (imports, ``polars.read_parquet``, ``Sample``, ``prop``, CSV),
+alternating, wall time from the parent; the two CSVs must agree first.
+
 Run:  .venv/bin/python benchmarks/bench_estimation.py [--n 1000000] [--repeats 5]
           [--r-repeats 3] [--svy-python /tmp/svyvenv/bin/python] [--write-docs]
+      .venv/bin/python benchmarks/bench_estimation.py --whole-process [--repeats 5] [--write-docs]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -44,6 +52,7 @@ import survey.estimation as est
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Estimation (issue 4)"
+WHOLE_HEADING = "## Estimation as a whole process (issue 14)"
 BY = ["district", "sex", "age_group"]
 
 R_SCRIPT = textwrap.dedent(
@@ -92,6 +101,19 @@ SVY_SCRIPT = textwrap.dedent(
     table.select(["district", "sex", "age_group", "est", "se"]).write_csv(sys.argv[2])
     import importlib.metadata as md
     print(json.dumps({"times": times, "version": md.version("svy")}))
+    """
+)
+
+
+SVY_PROCESS_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import polars as pl, svy
+    data = pl.read_parquet(sys.argv[1])
+    sample = svy.Sample(data, svy.Design(stratum="stratum", psu="psu", wgt="weight"))
+    result = sample.estimation.prop("y", by=["district", "sex", "age_group"], ci_method="logit")
+    table = result.to_polars().filter(pl.col("y") == 1.0)
+    table.select(["district", "sex", "age_group", "est", "se"]).write_csv(sys.argv[2])
     """
 )
 
@@ -174,15 +196,88 @@ def describe(times: list[float]) -> str:
     return f"{statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})"
 
 
-def write_docs(section: str) -> None:
+def write_docs(section: str, heading: str = HEADING) -> None:
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    start = text.find(HEADING)
+    start = text.find(heading)
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(HEADING))
+        end = text.find("\n## ", start + len(heading))
         text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
     DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    run = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if run.returncode != 0:
+        raise SystemExit(f"{command[0]} failed: {run.stderr[-2000:]}")
+    return elapsed
+
+
+def whole_process(args) -> None:
+    """``survey estimate`` as a process against svy's whole process, on one Parquet file."""
+    survey_exe = str(Path(sys.executable).with_name("survey"))
+    if not Path(args.svy_python).exists():
+        raise SystemExit(f"--whole-process needs svy: {args.svy_python} not found "
+                         "(python3 -m venv /tmp/svyvenv && /tmp/svyvenv/bin/pip install 'svy==0.35.*')")
+    data = make_data(args.n, args.strata, args.psus)
+    n_domains = data.groupby(BY).ngroups
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        parquet, ours_csv, svy_csv, script = (folder / "data.parquet", folder / "ours.csv", folder / "svy.csv",
+                                              folder / "svy_process.py")
+        data.to_parquet(parquet)
+        script.write_text(SVY_PROCESS_SCRIPT)
+        ours_cmd = [survey_exe, "estimate", str(parquet), "--outcome", "y", "--by", ",".join(BY), "--weight",
+                    "weight", "--strata", "stratum", "--psu", "psu", "-o", str(ours_csv)]
+        svy_cmd = [args.svy_python, str(script), str(parquet), str(svy_csv)]
+        wall(ours_cmd), wall(svy_cmd)  # warm the file cache and byte-code caches for both
+        ours_times, svy_times = [], []
+        for _ in range(args.repeats):
+            ours_times.append(wall(ours_cmd))
+            svy_times.append(wall(svy_cmd))
+        table = pd.read_csv(ours_csv)
+        peer = pd.read_csv(svy_csv).rename(columns={"est": "estimate_peer", "se": "se_peer"})
+        diff = agreement(table, peer, {"estimate": "estimate_peer", "se": "se_peer"})
+        svy_version = subprocess.run([args.svy_python, "-c", "import importlib.metadata as m; print(m.version('svy'))"],
+                                     capture_output=True, text=True).stdout.strip()
+    ours_median, svy_median = statistics.median(ours_times), statistics.median(svy_times)
+    ratio = svy_median / ours_median
+    print(f"{args.n} rows, {n_domains} domains, whole processes ({args.repeats} alternating runs)")
+    print(f"survey estimate: {describe(ours_times)}")
+    print(f"svy {svy_version}: {describe(svy_times)}; {ratio:.1f}x; max rel. difference {diff:.1e}")
+    if args.write_docs:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        section = f"""{WHOLE_HEADING}
+
+`benchmarks/bench_estimation.py --whole-process`: the data of the section above ({args.n:,} rows,
+{args.strata} strata, {args.psus:,} PSUs, {n_domains} domains) written once to one Parquet file; each tool then
+runs as a whole process, timed from the parent (wall clock: start-up, imports, reading the file,
+the design, the table, writing a CSV). This package: `survey estimate data.parquet --outcome y --by
+district,sex,age_group --weight weight --strata stratum --psu psu -o out.csv` (the flagged table:
+logit CIs, df, deff, NCHS flags). svy {svy_version}: a script run by `/tmp/svyvenv/bin/python` that imports
+polars and svy, reads the file with `polars.read_parquet`, builds `Sample(...)`, runs
+`estimation.prop("y", by=[...], ci_method="logit")` and writes a CSV. One warm-up run each, then
+{args.repeats} runs alternating between the two. The tables agree first (max rel. diff. of estimates and SEs).
+
+Run on {date.today().isoformat()} ({platform.machine()}, 2 shared cores, Python {platform.python_version()}); load
+average {load} (1/5/15 min) at the end, other engineers' jobs running:
+
+| what | median | runs | svy / this |
+|---|---|---|---|
+| `survey estimate` (this package) | {describe(ours_times)} | {args.repeats} | 1x |
+| svy {svy_version} whole process | {describe(svy_times)} | {args.repeats} | {ratio:.1f}x |
+
+Max rel. difference of estimates and SEs: {diff:.1e}. Target: svy's whole process at least 10x this
+package's ({"met" if ratio >= 10 else "NOT met"}: {ratio:.1f}x).
+
+Command: `.venv/bin/python benchmarks/bench_estimation.py --whole-process --n {args.n} --repeats {args.repeats} \
+--write-docs`.
+"""
+        write_docs(section, WHOLE_HEADING)
+        print(f"wrote {DOCS}")
 
 
 def main() -> None:
@@ -198,7 +293,12 @@ def main() -> None:
                         help="a Python with the svy package (skipped when absent)")
     parser.add_argument("--svy-repeats", type=int, default=3)
     parser.add_argument("--write-docs", action="store_true", help=f"write the results under {HEADING!r} in {DOCS}")
+    parser.add_argument("--whole-process", action="store_true",
+                        help="time `survey estimate` and svy as whole processes on one Parquet file")
     args = parser.parse_args()
+    if args.whole_process:
+        whole_process(args)
+        return
 
     data = make_data(args.n, args.strata, args.psus)
     n_domains = data.groupby(BY).ngroups

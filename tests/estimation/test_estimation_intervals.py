@@ -75,3 +75,16 @@ def test_normal_and_t_wald():
     assert high - 1.0 == pytest.approx(0.5 * stats.norm.ppf(0.975), rel=1e-14)
     low, high = intervals.wald(1.0, 0.5, 7, 0.9)
     assert 1.0 - low == pytest.approx(0.5 * stats.t.ppf(0.95, 7), rel=1e-14)
+
+
+def test_quantiles_without_scipy_stats_are_scipy_stats_own():
+    """critical_value and beta_quantile (scipy.special) give scipy.stats' t.ppf and beta.ppf bit for bit."""
+    rng = np.random.default_rng(14)
+    df = np.concatenate([np.exp(rng.uniform(-3, 14, 5000)), [1.0, 2.0, 30.0, np.inf, 0.0, -1.0, np.nan]])
+    for level in (0.9, 0.95, 0.99):
+        expected = np.where(df > 0, stats.t.ppf(1 - (1 - level) / 2, np.where(df > 0, df, 1.0)), np.nan)
+        np.testing.assert_array_equal(intervals.critical_value(level, df), expected)
+    a = np.concatenate([np.exp(rng.uniform(-5, 12, 5000)), [0.0, -1.0, np.nan, 3.0]])
+    b = np.concatenate([np.exp(rng.uniform(-5, 12, 5000)), [2.0, 2.0, 2.0, 0.0]])
+    for q in (0.005, 0.025, 0.975):
+        np.testing.assert_array_equal(intervals.beta_quantile(q, a, b), stats.beta.ppf(q, a, b))

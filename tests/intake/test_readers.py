@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from survey.errors import InputFileError
-from survey.intake.readers import detect_encoding, read_table
+from survey.intake.readers import detect_encoding, read_parquet, read_table
 
 TEXT = "姓名,答案\n张三,好几天\n李四, 几乎每天 \n"
 
@@ -70,3 +70,23 @@ def test_missing_file_and_unknown_format(tmp_path):
     (tmp_path / "x.dta").write_text("x")
     with pytest.raises(InputFileError, match="unsupported format"):
         read_table(tmp_path / "x.dta")
+
+
+def test_typed_parquet_columns_become_the_text_str_gives(tmp_path):
+    """Integer and boolean columns take the per-distinct-value route; the text is str() of each cell."""
+    import numpy as np
+
+    rng = np.random.default_rng(14)
+    n = 500
+    frame = pd.DataFrame({
+        "codes": rng.integers(-3, 5, n), "ids": rng.integers(-10**15, 10**15, n),
+        "small": rng.integers(0, 200, n).astype(np.uint8), "flag": rng.random(n) < 0.5,
+        "nullable": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(0, 9, n)), dtype="Int64"),
+        "maybe": pd.array(np.where(rng.random(n) < 0.1, None, rng.random(n) < 0.5), dtype="boolean"),
+        "text": pd.Series(np.where(rng.random(n) < 0.1, None, rng.choice(["a", "", "中文"], n)), dtype="str"),
+    })
+    frame.to_parquet(tmp_path / "typed.parquet")
+    got = read_parquet(tmp_path / "typed.parquet").data
+    for column in frame.columns:
+        expected = [None if pd.isna(v) or v == "" else str(v) for v in frame[column].astype(object)]
+        assert [None if pd.isna(v) else v for v in got[column]] == expected, column

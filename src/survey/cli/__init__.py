@@ -17,13 +17,14 @@ import typer
 from survey.cli import demo, effects, estimation, init, intake, reports, scoring  # noqa: F401  (register their commands)
 from survey.cli.app import app
 from survey.errors import SurveyError
-from survey.masking import mask_text
 
 __all__ = ["app", "main"]
 
 
 def one_line(text: object) -> str:
     """``text`` on one line, identifiers masked."""
+    from survey.masking import mask_text  # pandas: only when there is something to say
+
     return " ".join(str(mask_text(str(text))).split())
 
 

@@ -11,6 +11,7 @@ from survey.cli.app import STUDY_HELP, app
 STATS = ("proportion", "mean", "total", "median", "quantile")
 CIS = ("logit", "beta", "wilson")
 QUANTILE_CIS = ("mean", "beta", "xlogit", "asin")
+ENGINES = ("pandas", "dask")
 
 
 def _split(value: str | None) -> list[str]:
@@ -45,12 +46,19 @@ def estimate(
     na: list[str] = typer.Option(None, "--na", help="Text that means a missing value in the file, repeatable "
                                  "(R's write.csv writes NA: --na NA; SAS/Stata: --na .). Empty cells are missing "
                                  "already."),
+    engine: str = typer.Option("pandas", "--engine", help="pandas (in memory) or dask (DATA a Parquet file, a "
+                               "folder or a glob of partitions, summed per PSU on Dask workers)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="With --engine dask: a Dask scheduler's address "
+                                  "(tcp://host:8786), or synchronous/threads/processes; default a local "
+                                  "cluster with one worker per core."),
 ) -> None:
     """Estimate a proportion, mean, total, median or quantiles by domain with design-based SE, CI and df.
 
     Rows with a missing outcome are left out as R's na.rm=TRUE does (they stay in the design).
     With a study.yaml, its processed/scored.parquet and its design are used (strata = wave x
     the design strata, PSUs nested, FPC) unless --weight/--strata/--psu/--fpc are given.
+    Parquet and CSV are read in their own types, only the columns named; DATA may also be a
+    folder or a glob of Parquet partitions. --engine dask gives the same table from Dask workers.
     """
     from survey.estimation.cli_table import estimate_table
 
@@ -75,10 +83,14 @@ def estimate(
         raise typer.BadParameter(f"expected one of {', '.join(CIS)}, found {ci!r}", param_hint="--ci")
     elif q is not None:
         raise typer.BadParameter("--q goes with --stat quantile", param_hint="--q")
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"expected one of {', '.join(ENGINES)}, found {engine!r}", param_hint="--engine")
+    if scheduler is not None and engine != "dask":
+        raise typer.BadParameter("a scheduler is for --engine dask", param_hint="--scheduler")
     table = estimate_table(
         data, outcome, stat=stat, by=_split(by), weight=weight, strata=strata, psu=_split(psu),
         fpc=_split(fpc), lonely_psu=lonely_psu, ci_method=ci, nest=nest, study=_is_study(data), na=na or (),
-        q=probabilities, qrule=qrule,
+        q=probabilities, qrule=qrule, engine=engine, scheduler=scheduler,
     )
     if output is None:
         typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))

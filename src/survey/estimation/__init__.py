@@ -18,53 +18,64 @@
 * :func:`standardize`, :func:`standard_population`, :func:`aggregate_standard` — direct
   (age or age-sex) standardisation to a shipped standard population.
 * :mod:`survey.estimation.publication` — NCHS (2017) and other rules for what to publish.
+* :mod:`survey.estimation.dask_engine` — the same estimates on a ``dask.dataframe`` (one Dask
+  reduction to per-PSU sums, then :func:`finalize`).
+
+The names load their module on first use.
 """
 
 from __future__ import annotations
 
-from survey.estimation.chisq import rao_scott
-from survey.estimation.contrasts import domain_covariance, domain_difference
-from survey.estimation.design import LONELY_PSU_POLICIES, Design, LonelyPSUWarning, require_design
-from survey.estimation.estimators import estimate, finalize, mean, proportion, ratio, total
-from survey.estimation.greg import CalibrationWarning, calibrate, calibration_weights
-from survey.estimation.quantiles import QuantileResult, median, quantile
-from survey.estimation.result import ComparisonResult, EstimateResult
-from survey.estimation.spread import variance
-from survey.estimation.standardization import aggregate_standard, standard_population, standardize
-from survey.estimation.totals import combine_totals, psu_totals
-from survey.estimation.weighting import RakingWarning, margins_from_table, poststratify, rake, trim_weights
+import importlib
 
-__all__ = [
-    "LONELY_PSU_POLICIES",
-    "CalibrationWarning",
-    "ComparisonResult",
-    "Design",
-    "EstimateResult",
-    "LonelyPSUWarning",
-    "QuantileResult",
-    "RakingWarning",
-    "aggregate_standard",
-    "calibrate",
-    "calibration_weights",
-    "combine_totals",
-    "domain_covariance",
-    "domain_difference",
-    "estimate",
-    "finalize",
-    "margins_from_table",
-    "mean",
-    "median",
-    "proportion",
-    "poststratify",
-    "psu_totals",
-    "quantile",
-    "rao_scott",
-    "rake",
-    "ratio",
-    "require_design",
-    "standard_population",
-    "standardize",
-    "total",
-    "trim_weights",
-    "variance",
-]
+#: name -> submodule that defines it; loaded on first use, so that importing one submodule (the
+#: command line's `survey estimate`) does not load them all (chisq -> scipy.stats)
+_LAZY = {
+    "LONELY_PSU_POLICIES": "design",
+    "ComparisonResult": "result",
+    "Design": "design",
+    "EstimateResult": "result",
+    "LonelyPSUWarning": "design",
+    "RakingWarning": "weighting",
+    "aggregate_standard": "standardization",
+    "combine_totals": "totals",
+    "domain_covariance": "contrasts",
+    "domain_difference": "contrasts",
+    "estimate": "estimators",
+    "finalize": "estimators",
+    "margins_from_table": "weighting",
+    "mean": "estimators",
+    "proportion": "estimators",
+    "poststratify": "weighting",
+    "psu_totals": "totals",
+    "rao_scott": "chisq",
+    "rake": "weighting",
+    "ratio": "estimators",
+    "require_design": "design",
+    "standard_population": "standardization",
+    "standardize": "standardization",
+    "total": "estimators",
+    "trim_weights": "weighting",
+    "CalibrationWarning": "greg",
+    "calibrate": "greg",
+    "calibration_weights": "greg",
+    "QuantileResult": "quantiles",
+    "median": "quantiles",
+    "quantile": "quantiles",
+    "variance": "spread",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'survey.estimation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"survey.estimation.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

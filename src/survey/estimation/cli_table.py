@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from survey.errors import ConfigError
+from survey.errors import ConfigError, SurveyError
 from survey.estimation.design import Design
 from survey.estimation.estimators import estimate
 from survey.estimation.publication import apply_rules
@@ -41,6 +41,31 @@ def _study_data(path: Path) -> tuple[pd.DataFrame, dict]:
     return design.data, defaults
 
 
+def _wanted(outcome: str, weight: str, strata: str | None, psu: Sequence[str], fpc: Sequence[str],
+            by: Sequence[str]) -> list[tuple[str, str]]:
+    """(role, column) pairs in the order the design checks them."""
+    return ([("weight", weight)] + ([("strata", strata)] if strata else []) + [("psu", c) for c in psu]
+            + [("fpc", c) for c in fpc] + [("by", c) for c in by] + [("outcome", outcome)])
+
+
+def _file_data(path: Path, columns: list[tuple[str, str]], codes: list[str]) -> pd.DataFrame:
+    """The named columns, typed, from Parquet/CSV files (one, a folder or a glob); other formats as text."""
+    from survey.intake.typed import CSV, PARQUET, partition_files, read_columns
+
+    files = partition_files(path)
+    if all(f.suffix.lower() in PARQUET + CSV for f in files):
+        return read_columns(path, columns, text=codes)
+    from survey.intake.readers import read_table
+
+    return read_table(path).data
+
+
+def _numbered_across(error: SurveyError, path: Path, count: int) -> SurveyError:
+    if count < 2 or " row" not in str(error):
+        return error
+    return type(error)(f"{error} (rows numbered from 0 across the {count} files of {path}, in name order)")
+
+
 def estimate_table(
     path: str | Path,
     outcome: str,
@@ -58,8 +83,15 @@ def estimate_table(
     na: Sequence[str] = (),
     q: Sequence[float] | None = None,
     qrule: str = "math",
+    engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
-    """Read ``path`` (a data file, or a study when ``study``) and return the flagged table.
+    """Read ``path`` (a data file, a folder or glob of Parquet partitions, or a study when ``study``)
+    and return the flagged table.
+
+    ``engine="dask"`` sums per PSU on Dask (``scheduler``: an address such as ``tcp://host:8786``,
+    ``synchronous``/``threads``/``processes``, or None for a local cluster with one worker per
+    core) and finishes in this process: the pandas engine's table to rounding (about 1e-15).
 
     Examples
     --------
@@ -76,31 +108,69 @@ def estimate_table(
     if study and na:
         raise ConfigError(f"--na: applies to data files; a study declares its markers as `missing_values` "
                           f"under its inputs in {path.name}")
+    settings = dict(nest=nest, lonely_psu=lonely_psu)
+    if engine == "dask" and (na or stat in ("median", "quantile")):
+        raise ConfigError("--engine dask: estimates means, proportions, totals and ratios of files without "
+                          "missing-value markers; use the pandas engine for --na, medians and quantiles")
     if study:
+        if engine != "pandas":
+            raise ConfigError(f"--engine {engine}: a study's scored data is estimated in memory; give a Parquet "
+                              "file, folder or glob of partitions for the Dask engine")
         data, defaults = _study_data(path)
         if weight is None and strata is None and not psu and not fpc:
             weight, strata, psu, fpc = defaults["weight"], defaults["strata"], defaults["psu"], defaults["fpc"]
-            nest = True
+            settings["nest"] = True
             if lonely_psu == "fail":
-                lonely_psu = defaults["lonely_psu"]
+                settings["lonely_psu"] = defaults["lonely_psu"]
         weight = weight or defaults["weight"]
+        if stat in ("median", "quantile"):
+            return _quantiles(data, outcome, q, qrule, by, weight, strata, psu, fpc, ci_method, settings)
+        result = _estimate(data, outcome, stat, by, weight, strata, psu, fpc, ci_method, settings)
     else:
         from survey.intake.markers import blank_markers, check_numbers
-        from survey.intake.readers import read_table
+        from survey.intake.typed import partition_files
 
-        data = blank_markers(read_table(path).data, na)
-        check_numbers(data, [outcome, *([weight] if weight else []), *fpc], path=path, markers=na)
+        files = partition_files(path)
         if weight is None:
             raise ConfigError(f"--weight: expected the weight column of {path.name}, found none given")
-    design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None,
-                    nest=nest, lonely_psu=lonely_psu)
-    if stat in ("median", "quantile"):
-        from survey.estimation.quantiles import quantile
-
-        result = quantile(design, outcome, q=list(q or [0.5]), by=list(by) or None, ci_method=ci_method,
-                          qrule=qrule)
-        return result.to_frame()[[*result.by, *QUANTILE_COLUMNS]]
-    # ci_method (--ci) names the interval for proportions; means and totals get estimate +/- t_df se
-    result = estimate(design, outcome, stat=stat, by=list(by) or None, ci_method=ci_method)
+        columns = _wanted(outcome, weight, strata, psu, fpc, by)
+        codes = [c for role, c in columns if role in ("strata", "psu", "by")]
+        try:
+            if engine == "dask":
+                result = _estimate_on_dask(path, columns, outcome, stat, by, weight, strata, psu, fpc, ci_method,
+                                           settings, scheduler)
+            else:
+                data = blank_markers(_file_data(path, columns, codes), na)
+                check_numbers(data, [outcome, weight, *fpc], path=path, markers=na)
+                if stat in ("median", "quantile"):
+                    return _quantiles(data, outcome, q, qrule, by, weight, strata, psu, fpc, ci_method, settings)
+                result = _estimate(data, outcome, stat, by, weight, strata, psu, fpc, ci_method, settings)
+        except SurveyError as error:
+            raise _numbered_across(error, path, len(files)) from None
     flagged = apply_rules(result.to_frame(), RULES[result.stat])
     return flagged[[*result.by, *COLUMNS]]
+
+
+def _estimate(data, outcome, stat, by, weight, strata, psu, fpc, ci_method, settings):
+    design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None, **settings)
+    # ci_method (--ci) names the interval for proportions; means and totals get estimate +/- t_df se
+    return estimate(design, outcome, stat=stat, by=list(by) or None, ci_method=ci_method)
+
+
+def _quantiles(data, outcome, q, qrule, by, weight, strata, psu, fpc, ci_method, settings) -> pd.DataFrame:
+    from survey.estimation.quantiles import quantile
+
+    design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None, **settings)
+    result = quantile(design, outcome, q=list(q or [0.5]), by=list(by) or None, ci_method=ci_method, qrule=qrule)
+    return result.to_frame()[[*result.by, *QUANTILE_COLUMNS]]
+
+
+def _estimate_on_dask(path, columns, outcome, stat, by, weight, strata, psu, fpc, ci_method, settings, scheduler):
+    from survey.estimation import dask_engine
+
+    frame = dask_engine.read_parquet_partitions(path, columns)
+    design = dask_engine.DaskDesign(frame, weight=weight, strata=strata, psu=list(psu) or None,
+                                    fpc=list(fpc) or None, **settings)
+    with dask_engine.scheduler_for(scheduler) as chosen:
+        return dask_engine.estimate(design, outcome, stat=stat, by=list(by) or None, ci_method=ci_method,
+                                    scheduler=chosen)

@@ -469,6 +469,18 @@ def estimate(
     """
     design = require_design(design, caller="estimate", second=outcome)
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
+    return estimate_from_totals(totals, design, outcome, stat=stat, level=level, ci_method=ci_method, df=df,
+                                deff=deff)
+
+
+def estimate_from_totals(totals: pd.DataFrame, design: Design, outcome: str, *, stat: str | None = None,
+                         level: float = 0.95, ci_method: str | None = None, df: str | int = "domain",
+                         deff: str = "wor") -> EstimateResult:
+    """:func:`estimate`'s last step on summed totals (of the whole data, or combined partitions).
+
+    The statistic and the interval are chosen as :func:`estimate` documents; ``design`` gives
+    the settings only, so a partition's design will do.
+    """
     chosen = _resolve_stat(stat, totals, outcome)
     if ci_method is None or (ci_method in intervals.PROPORTION_METHODS and chosen != "proportion"):
         ci_method = "logit" if chosen == "proportion" else "mean"

@@ -1,7 +1,48 @@
-"""Intake: read exports, map columns and answers, remove identifiers, validate, write Parquet."""
+"""Intake: read exports, map columns and answers, remove identifiers, validate, write Parquet.
 
-from survey.intake.checks import IntakeStopped
-from survey.intake.ingest import ValidationResult, ingest, validate
-from survey.intake.readers import RawTable, read_table
+The names below load their module on first use, so that one reader (``survey estimate``'s typed
+reading, :mod:`survey.intake.typed`) does not load the whole intake step.
+"""
 
-__all__ = ["IntakeStopped", "ValidationResult", "ingest", "validate", "RawTable", "read_table"]
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+_LAZY = {
+    "IntakeStopped": "checks",
+    "ValidationResult": "ingest",
+    "ingest": "ingest",
+    "validate": "ingest",
+    "RawTable": "readers",
+    "read_table": "readers",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'survey.intake' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"survey.intake.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Intake(types.ModuleType):
+    """``survey.intake.ingest`` is the function even after its submodule ``survey.intake.ingest`` is imported
+    (importing a submodule sets the package attribute of its name to the module)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "ingest" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Intake

@@ -21,6 +21,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from survey.errors import InputFileError
@@ -117,6 +118,16 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
             text[present & ~whole] = values[present & ~whole].astype(str)
         elif pd.api.types.is_datetime64_any_dtype(series):
             text[present] = series[present].dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
+        elif pd.api.types.is_integer_dtype(series) or pd.api.types.is_bool_dtype(series):
+            # typed columns (Parquet): each distinct value written once (numpy's digits are str()'s)
+            kind = "int64" if pd.api.types.is_integer_dtype(series) else bool
+            codes, uniques = pd.factorize(series[present].to_numpy(dtype=kind))
+            cells = text.to_numpy(dtype=object, copy=True)  # missing cells as the other branches leave them
+            cells[present] = np.asarray(uniques).astype(str).astype(object)[codes]
+            out[str(column)] = pd.Series(cells, index=series.index, dtype=object)
+            continue
+        elif pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+            text[present] = series[present].to_numpy(dtype=object)
         else:
             values = series[present]
             floats = values.map(type).eq(float)  # Excel stores whole numbers as floats in object columns
