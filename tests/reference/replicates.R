@@ -17,7 +17,8 @@
 #                   replicates; replicates_rscales.csv: rscales of every replicate.
 #   replicates_estimates.csv  one row per case x domain: estimate, se, ci_low, ci_high, df
 #                   and the R call (column r_call).
-#   replicates_chisq.csv    svychisq(statistic="Wald" / "adjWald") on linearisation designs.
+#   replicates_chisq.csv    svychisq(statistic="Wald" / "adjWald") on linearisation designs and
+#                   on two replicate designs (cases named after them).
 #   replicates_ciprop.csv   svyciprop(method="likelihood" / "asin") on linearisation designs.
 # Numbers are written with 17 significant digits.
 #
@@ -270,6 +271,15 @@ for (name in names(lin)) {
       ddf = fmt(t$parameter[2]), p_value = fmt(t$p.value),
       r_call = paste0("svychisq(", deparse(lin[[name]]$formula), ", d, statistic='", statistic, "'); d <- ",
                       lin[[name]]$call))
+  }
+}
+for (name in c("clus1_jk1", "strat_jkn")) {
+  for (statistic in c("Wald", "adjWald")) {
+    t <- svychisq(~sch.wide + stype, designs[[name]]$d, statistic = statistic)
+    chisq_rows[[length(chisq_rows) + 1]] <- data.frame(
+      case = name, statistic_type = statistic, statistic = fmt(t$statistic), ndf = fmt(t$parameter[1]),
+      ddf = fmt(t$parameter[2]), p_value = fmt(t$p.value),
+      r_call = paste0("svychisq(~sch.wide + stype, d, statistic='", statistic, "'); d <- ", designs[[name]]$call))
   }
 }
 write.csv(do.call(rbind, chisq_rows), file.path(out, "replicates_chisq.csv"), row.names = FALSE, na = "")

@@ -260,7 +260,7 @@ def finalize(
     elif ci == "asin":
         low, high = intervals.asin(est, se, dof, level)
     elif ci == "likelihood":
-        low, high = _likelihood(design, outcome, by, est, var, n, dof, level)
+        low, high = _likelihood(design, est, var, n, dof, level)
     elif ci == "mean":
         low, high = intervals.wald(est, se, dof, level)
     else:
@@ -309,20 +309,13 @@ def finalize(
     )
 
 
-def _likelihood(design: Design, outcome: str, by: list, est, var, n, dof, level):
-    """R's svyciprop(method="likelihood") bounds on a linearisation design (needs the rows)."""
-    from survey.estimation.profile_interval import likelihood_interval, pearson_dispersion
-    from survey.estimation.replicate_estimators import row_domains
-    from survey.estimation.totals import outcome_rows
+def _likelihood(design: Design, est, var, n, dof, level):
+    """R's svyciprop(method="likelihood") bounds on a linearisation design."""
+    from survey.estimation.profile_interval import likelihood_interval
 
-    if design.partition:
-        raise ConfigError("ci_method='likelihood' needs the design's rows; it is not available on partitions")
-    y, _, w, used = outcome_rows(design, outcome, None)
-    domain, _ = row_domains(design.data, list(by), w > 0)
-    phi = pearson_dispersion(w, y, np.where(used, domain, -1), est, len(est))
     with np.errstate(invalid="ignore", divide="ignore"):
         var_logit = var / (est * (1 - est)) ** 2
-    return likelihood_interval(est, var_logit, n, phi, dof, level)
+    return likelihood_interval(est, var_logit, n, dof, level)
 
 
 def _replicate(design) -> bool:

@@ -8,8 +8,10 @@ R fits the intercept-only quasibinomial ``svyglm`` (coefficient ``b = logit(p)``
    rescaled to mean 1) and ``V_design`` the design (or replicate) variance of ``b``;
 2. ``alpha = Phi(t_{ddf, (1-level)/2} sqrt(lambda)) / 2`` and ``zmax = sqrt(F^{-1}_{1, n-1}(1 - alpha))``;
 3. the profile ``z(b) = sign(b - b0) sqrt((D(b) - D(b0)) / phi)``, with ``D`` the weighted
-   binomial deviance and ``phi`` the dispersion R's ``summary.svyglm`` reports (the design-weighted
-   variance of the Pearson residuals), evaluated at ``b0 +/- k zmax/5 se`` for ``k = 1..9`` until
+   binomial deviance and ``phi`` the dispersion R's ``summary.svyglm`` reports: the design-weighted
+   variance of the Pearson residuals ``(y - p) / sqrt(p (1 - p))`` (``residuals.svyglm`` divides
+   the sampling weights out), times ``n / (n - 1)``, which at the estimate is ``n / (n - 1)``
+   exactly for a 0/1 outcome; evaluated at ``b0 +/- k zmax/5 se`` for ``k = 1..9`` until
    ``|z| >= zmax``;
 4. an interpolating cubic spline through those points (R ``spline()``, Forsythe-Malcolm-Moler
    end conditions) evaluated at ``3 x`` (number of points) equally spaced values, and linear
@@ -119,44 +121,18 @@ def _profile_bounds(p: float, var_logit: float, n: float, phi: float, df: float,
     return special.expit(bounds)
 
 
-def pearson_dispersion(w: np.ndarray, y: np.ndarray, domain: np.ndarray, p: np.ndarray, count: int) -> np.ndarray:
-    """svyvar of the Pearson residuals of the intercept-only quasibinomial fit, per domain.
-
-    The residual of row ``i`` is ``(y_i - p) sqrt(w_i / mean(w)) / sqrt(p (1 - p))`` (weights
-    rescaled to mean 1 in the domain, as ``svyglm`` does); R's ``summary.svyglm`` reports their
-    weighted variance with the factor ``n / (n - 1)``. ``domain`` is -1 for rows that do not count.
-    Only per-domain sums of powers of the weights enter (``y`` is 0/1).
-    """
-    take = domain >= 0
-    d = np.where(take, domain, 0)
-
-    def per_domain(values):
-        return np.bincount(d, weights=np.where(take, values, 0.0), minlength=count)
-
-    n = np.bincount(d, weights=take.astype(float), minlength=count)
-    s_w, s_w15, s_w15y = per_domain(w), per_domain(w**1.5), per_domain(w**1.5 * y)
-    s_w2, s_w2y = per_domain(w**2), per_domain(w**2 * y)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_w = s_w / n
-        pq = p * (1 - p)
-        sum_r = (s_w15y - p * s_w15) / np.sqrt(mean_w * pq)
-        sum_r2 = (s_w2y * (1 - 2 * p) + p**2 * s_w2) / (mean_w * pq)
-        xbar = sum_r / s_w
-        return n / (n - 1) * (sum_r2 / s_w - xbar**2)
-
-
-def likelihood_interval(p, var_logit, n, phi, df, level: float) -> tuple[np.ndarray, np.ndarray]:
+def likelihood_interval(p, var_logit, n, df, level: float) -> tuple[np.ndarray, np.ndarray]:
     """R's ``svyciprop(method="likelihood")`` bounds for each domain (NaN where undefined).
 
     Parameters
     ----------
-    p, var_logit, n, phi, df : array-like, one value per domain
-        Estimate, design variance of ``logit(p)``, rows in the model, dispersion (module
-        docstring) and the degrees of freedom.
+    p, var_logit, n, df : array-like, one value per domain
+        Estimate, design variance of ``logit(p)``, rows in the model (with a positive weight)
+        and the degrees of freedom.
     level : float
     """
-    p, var_logit, n, phi, df = (np.broadcast_to(np.asarray(v, dtype=float), np.shape(p))
-                                for v in (p, var_logit, n, phi, df))
+    p, var_logit, n, df = (np.broadcast_to(np.asarray(v, dtype=float), np.shape(p)) for v in (p, var_logit, n, df))
+    phi = n / (n - 1)
     low, high = np.full(p.shape, np.nan), np.full(p.shape, np.nan)
     for i in range(p.size):  # one profile per domain
         ok = (0 < p.flat[i] < 1) and var_logit.flat[i] > 0 and df.flat[i] > 0 and n.flat[i] > 1 \

@@ -154,13 +154,6 @@ def _deff(sums: ReplicateSums, stat: str, est: np.ndarray, var: np.ndarray, deff
         return np.where((deff == "wor") & (w < n), np.nan, var / v_srs)
 
 
-def dispersion(sums: ReplicateSums, p: np.ndarray) -> np.ndarray:
-    """Dispersion of the intercept-only quasibinomial fit per domain (full-sample weights)."""
-    from survey.estimation.profile_interval import pearson_dispersion
-
-    return pearson_dispersion(sums.w, sums.y, np.where(sums.take, sums.domain, -1), p, sums.count)
-
-
 def replicate_finalize(design: ReplicateDesign, outcome: str, stat: str | None = None, *, by=None,
                        denominator: str | None = None, level: float = 0.95, ci_method: str | None = None,
                        df: str | int = "domain", deff: str = "wor") -> EstimateResult:
@@ -211,7 +204,7 @@ def replicate_finalize(design: ReplicateDesign, outcome: str, stat: str | None =
     elif ci == "likelihood":
         from survey.estimation.profile_interval import likelihood_interval
 
-        low, high = likelihood_interval(est, var_logit, n, dispersion(sums, est), dof, level)
+        low, high = likelihood_interval(est, var_logit, n, dof, level)
     elif ci == "asin":
         low, high = intervals.asin(est, se, dof, level)
     elif ci in ("beta", "beta_nchs"):

@@ -6,16 +6,17 @@
 
 ``JK1`` (unstratified designs): replicate ``j`` deletes PSU ``j`` and multiplies the others by
 ``n/(n-1)``; ``scale = f (n-1)/n`` with ``f = 1 - n/N`` from the FPC (1 without).
-``JKn`` (stratified): one replicate per PSU, deleting it and multiplying the rest of its
-stratum by ``n_h/(n_h-1)``; ``rscales = f_h (n_h-1)/n_h``. A stratum whose FPC says every PSU
+``JKn`` (stratified): one replicate per PSU (stratum by stratum, in order of appearance),
+deleting it and multiplying the rest of its stratum by ``n_h/(n_h-1)``; ``rscales = f_h (n_h-1)/n_h``. A stratum whose FPC says every PSU
 was taken contributes no replicates (R ``survey.drop.replicates``); a stratum with one PSU
 follows the design's ``lonely_psu`` policy as R's ``jknweights`` does (``fail`` raises;
 ``remove``, ``certainty`` leave it out; ``average`` leaves it out and scales up by
 PSUs / replicates; ``adjust`` adds one replicate).
 ``BRR`` and ``Fay`` (two PSUs in every stratum): replicate ``r`` multiplies the first PSU of
 stratum ``h`` (in the order of the data) by ``2 - rho`` and the second by ``rho`` when entry
-``(h + 1, r)`` of a Hadamard matrix differs from its first entry, and the other way round when
-it does not; strata are taken in sorted order (as text) and ``rho = 0`` is BRR.
+``(h + 1, r)`` of the Hadamard matrix equals its first entry, and the other way round when it
+does not (for a matrix passed as ``hadamard=``, the other way round, exactly as R treats its
+``hadamard.matrix=``); strata are taken in sorted order (as text) and ``rho = 0`` is BRR.
 ``scale = 1 / (R (1 - rho)^2)``. The Hadamard matrix is Sylvester's of the smallest order
 2^k above the number of strata, which is what R's ``hadamard()`` returns for 1-3 and 8-15
 strata (checked in the fixtures); for other counts R picks another matrix, so pass R's
@@ -89,7 +90,10 @@ def _jackknife(design: Design, kind: str):
         if len(np.unique(stage.f)) > 1:
             raise ConfigError("type='JK1': expected one FPC for the whole sample, found several")
     order = _psu_order(psu_of_row, n_psu)
-    psu_in_rank = np.argsort(order)  # replicate j deletes the j-th PSU in data order
+    # replicates stratum by stratum (strata in order of appearance), PSUs in order of appearance
+    stratum_first = np.full(stage.n_groups, n_psu, dtype=np.int64)
+    np.minimum.at(stratum_first, stratum_of_psu, order)
+    psu_in_rank = np.lexsort((order, stratum_first[stratum_of_psu]))
     lonely = n_h == 1
     certain = stage.certain[stratum_of_psu]
     keep = ~certain
@@ -145,7 +149,10 @@ def _brr(design: Design, rho: float, hadamard):
         check = np.where(h == h.flat[0], 1.0, -1.0)
         if not np.allclose(check.T @ check, h.shape[0] * np.eye(h.shape[1])) or not values.size == 2:
             raise ConfigError("hadamard: the matrix is not a Hadamard matrix (columns not orthogonal)")
-    flips = (h != h.flat[0])[1:n_strata + 1]  # stratum x replicate: first PSU gets 2 - rho
+    # stratum x replicate: the first PSU gets 2 - rho. R's brrweights gives it 2 - rho where its own
+    # hadamard() (0/1, first entry 1) has a 1, but where a hadamard.matrix= given has its second value
+    same = h[1:n_strata + 1] == h.flat[0]
+    flips = same if hadamard is None else ~same
     n_psu = len(stratum_of_psu)
     order = _psu_order(psu_of_row, n_psu)
     first_rank = np.full(n_strata, n_psu, dtype=np.int64)

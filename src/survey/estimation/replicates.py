@@ -90,14 +90,30 @@ def replicate_columns(data: pd.DataFrame, repweights: str | Sequence[str], weigh
 
 
 def matrix_rank(matrix: np.ndarray, tol: float = RANK_TOLERANCE) -> int:
-    """Numerical rank of ``matrix`` (rows x replicates), relative tolerance ``tol`` (R ``qr(tol=)``)."""
+    """Rank of ``matrix`` (rows x replicates) as R's ``qr(matrix, tol=)$rank`` decides it.
+
+    R's LINPACK ``dqrdc2`` takes the columns in order and sets aside a column whose norm, once
+    the columns kept before it are projected out, falls below ``tol`` times its own norm. The
+    same test is run here column by column (a loop over replicates, not rows), with the
+    projection repeated once for accuracy.
+    """
+    matrix = np.asarray(matrix, dtype=float)
     if matrix.size == 0:
         return 0
-    r = np.linalg.qr(matrix, mode="r") if matrix.shape[0] > matrix.shape[1] else matrix
-    singular = np.linalg.svd(r, compute_uv=False)
-    if singular.size == 0 or singular[0] == 0:
-        return 0
-    return int(np.sum(singular > tol * singular[0]))
+    basis = np.zeros((matrix.shape[0], 0))
+    for j in range(matrix.shape[1]):
+        column = matrix[:, j]
+        norm = np.linalg.norm(column)
+        if norm == 0:
+            continue
+        residual = column - basis @ (basis.T @ column)
+        residual -= basis @ (basis.T @ residual)
+        rest = np.linalg.norm(residual)
+        if rest >= tol * norm:
+            basis = np.column_stack([basis, residual / rest])
+        if basis.shape[1] == matrix.shape[0]:
+            break
+    return basis.shape[1]
 
 
 def _default_scales(kind: str, n_rep: int, scale, rscales, rho, combined: bool, analysis: np.ndarray):
