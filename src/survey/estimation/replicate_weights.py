@@ -7,11 +7,11 @@
 ``JK1`` (unstratified designs): replicate ``j`` deletes PSU ``j`` and multiplies the others by
 ``n/(n-1)``; ``scale = f (n-1)/n`` with ``f = 1 - n/N`` from the FPC (1 without).
 ``JKn`` (stratified): one replicate per PSU (stratum by stratum, in order of appearance),
-deleting it and multiplying the rest of its stratum by ``n_h/(n_h-1)``; ``rscales = f_h (n_h-1)/n_h``. A stratum whose FPC says every PSU
-was taken contributes no replicates (R ``survey.drop.replicates``); a stratum with one PSU
-follows the design's ``lonely_psu`` policy as R's ``jknweights`` does (``fail`` raises;
-``remove``, ``certainty`` leave it out; ``average`` leaves it out and scales up by
-PSUs / replicates; ``adjust`` adds one replicate).
+deleting it and multiplying the rest of its stratum by ``n_h/(n_h-1)``; ``rscales = f_h
+(n_h-1)/n_h``. A stratum whose FPC says every PSU was taken contributes no replicates (R
+``survey.drop.replicates``); a stratum with one PSU follows the design's ``lonely_psu`` policy
+as R's ``jknweights`` does (``fail`` raises; ``remove``, ``certainty`` leave it out; ``average``
+leaves it out and scales up by PSUs / replicates; ``adjust`` adds one replicate).
 ``BRR`` and ``Fay`` (two PSUs in every stratum): replicate ``r`` multiplies the first PSU of
 stratum ``h`` (in the order of the data) by ``2 - rho`` and the second by ``rho`` when entry
 ``(h + 1, r)`` of the Hadamard matrix equals its first entry, and the other way round when it
