@@ -134,6 +134,13 @@ class ReplicateSums:
         return np.array([float(self.design.subset_degf(self.domain == d)) for d in range(self.count)])
 
 
+def _join_notes(count: int, notes: list) -> np.ndarray:
+    """One text per domain: the messages whose mask holds, joined with '; '."""
+    parts = [np.where(np.asarray(mask, dtype=bool), message, "") for mask, message in notes]
+    return np.array(["; ".join(p for p in row if p) for row in zip(*parts, strict=True)] if parts else [""] * count,
+                    dtype=object)
+
+
 def _deff(sums: ReplicateSums, stat: str, est: np.ndarray, var: np.ndarray, deff: str) -> np.ndarray:
     """Design effect against SRS (R ``deff=TRUE``; ``deff="replace"`` without the FPC)."""
     n, w = sums.n, sums.sw[:, 0]
@@ -215,8 +222,6 @@ def replicate_finalize(design: ReplicateDesign, outcome: str, stat: str | None =
         low, high = intervals.wald(est, se, dof, level)
     else:
         low, high = intervals.wald(est, se, np.inf, level)
-
-    from survey.estimation.estimators import _join_notes
 
     empty = n == 0
     with np.errstate(invalid="ignore", divide="ignore"):
