@@ -52,6 +52,7 @@ def estimate_table(
     ci_method: str = "logit",
     nest: bool = False,
     study: bool = False,
+    replicates: dict | None = None,
 ) -> pd.DataFrame:
     """Read ``path`` (a data file, or a study when ``study``) and return the flagged table.
 
@@ -60,7 +61,9 @@ def estimate_table(
     ``survey estimate survey.csv --outcome depressed --by district --weight w --strata h --psu p``
     is ``estimate_table("survey.csv", "depressed", by=["district"], weight="w", strata="h",
     psu=["p"])``; R: ``svyby(~depressed, ~district, svydesign(id=~p, strata=~h, weights=~w,
-    data=d), svyciprop, vartype=c("se","ci"))``.
+    data=d), svyciprop, vartype=c("se","ci"))``. ``replicates`` (keyword arguments of
+    :class:`~survey.estimation.ReplicateDesign`: ``repweights``, ``type``, ``scale``, ``rscales``,
+    ``rho``, ``mse``) makes a replicate design from the file's columns instead (R ``svrepdesign``).
     """
     path = Path(path)
     if study:
@@ -77,8 +80,15 @@ def estimate_table(
         data = read_table(path).data
         if weight is None:
             raise ConfigError(f"--weight: expected the weight column of {path.name}, found none given")
-    design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None,
-                    nest=nest, lonely_psu=lonely_psu)
+    if replicates is not None:
+        from survey.estimation.replicates import ReplicateDesign
+
+        if weight is None:
+            raise ConfigError("--weight: expected the full-sample weight column, found none given")
+        design = ReplicateDesign(data, weight=weight, **replicates)
+    else:
+        design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None,
+                        nest=nest, lonely_psu=lonely_psu)
     # ci_method (--ci) names the interval for proportions; means and totals get estimate +/- t_df se
     result = estimate(design, outcome, stat=stat, by=list(by) or None, ci_method=ci_method)
     flagged = apply_rules(result.to_frame(), RULES[result.stat])

@@ -119,7 +119,7 @@ def matrix_rank(matrix: np.ndarray, tol: float = RANK_TOLERANCE) -> int:
 def _default_scales(kind: str, n_rep: int, scale, rscales, rho, combined: bool, analysis: np.ndarray):
     """scale and rscales as R's svrepdesign.default chooses them."""
     if kind == "BRR":
-        if scale is not None:
+        if scale is not None and not np.isclose(scale, 1 / n_rep, rtol=1e-12):
             warnings.warn("type='BRR' does not use scale= (R ignores it too): scale = 1/R", ReplicateWarning,
                           stacklevel=4)
         scale = 1 / n_rep
