@@ -102,19 +102,20 @@ def _profile_bounds(p: float, var_logit: float, n: float, phi: float, df: float,
         return -2 * n * (p * np.log(mu) + (1 - p) * np.log1p(-mu))
 
     d0 = deviance(b0)
-    bs, zs = [b0], [0.0]
+    bs: list[float] = [float(b0)]
+    zs: list[float] = [0.0]
     for sign in (-1.0, 1.0):
         step, z = 0, 0.0
         while (step := step + 1) < MAX_STEPS and abs(z) < zmax:
             b = b0 + sign * step * step_size * se
             z = sign * np.sqrt(max((deviance(b) - d0) / phi, 0.0))
-            bs.append(b)
-            zs.append(z)
+            bs.append(float(b))
+            zs.append(float(z))
     order = np.argsort(zs, kind="stable")
-    bs, zs = np.asarray(bs)[order], np.asarray(zs)[order]
-    by_b = np.argsort(bs, kind="stable")
-    grid = np.linspace(bs.min(), bs.max(), 3 * len(bs))
-    curve = spline_values(bs[by_b], zs[by_b], grid)
+    b_points, z_points = np.asarray(bs)[order], np.asarray(zs)[order]
+    by_b = np.argsort(b_points, kind="stable")
+    grid = np.linspace(b_points.min(), b_points.max(), 3 * len(b_points))
+    curve = spline_values(b_points[by_b], z_points[by_b], grid)
     cutoff = stats.norm.ppf(2 * alpha)
     order = np.argsort(curve, kind="stable")
     bounds = np.interp([cutoff, -cutoff], curve[order], grid[order], left=np.nan, right=np.nan)

@@ -22,6 +22,7 @@ Conventions, as R's ``svyby`` on a ``svrepdesign``:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,7 @@ class ReplicateSums:
             elif stat in ("mean", "proportion"):
                 est = self.swy / self.sw
             else:
-                est = self.swy / self.swx
+                est = self.swy / cast(np.ndarray, self.swx)
         est[self.n == 0] = np.nan
         return est
 
@@ -149,7 +150,7 @@ def _deff(sums: ReplicateSums, stat: str, est: np.ndarray, var: np.ndarray, deff
     with np.errstate(invalid="ignore", divide="ignore"):
         correction = n / (n - 1)
         if stat == "ratio":
-            x = sums.swx[:, 0]
+            x = cast(np.ndarray, sums.swx)[:, 0]
             xx = sums.full_sample(sums.w * sums.x * sums.x)
             xy = sums.full_sample(sums.w * sums.x * sums.y)
             s2 = (yy - 2 * est * xy + est**2 * xx) / x**2 / w * correction
@@ -205,7 +206,7 @@ def replicate_finalize(design: ReplicateDesign, outcome: str, stat: str | None =
         inside = (est > 0) & (est < 1)
         with np.errstate(invalid="ignore"):
             centre = special.logit(np.where(inside, est, 0.5))
-            half = q * np.sqrt(var_logit)
+            half = q * np.sqrt(cast(np.ndarray, var_logit))
             low = np.where(inside, special.expit(centre - half), np.nan)
             high = np.where(inside, special.expit(centre + half), np.nan)
     elif ci == "likelihood":

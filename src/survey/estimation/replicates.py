@@ -27,6 +27,7 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -273,13 +274,17 @@ class ReplicateDesign:
                    rho=rho, calibration=calibration, _analysis=analysis)
 
     @property
+    def _matrix(self) -> np.ndarray:
+        return cast(np.ndarray, self._analysis)
+
+    @property
     def n_replicates(self) -> int:
-        return self._analysis.shape[1]
+        return self._matrix.shape[1]
 
     @property
     def degf(self) -> int:
         """R ``degf()``: rank of the analysis weights minus 1."""
-        return self._degf
+        return cast(int, self._degf)
 
     @property
     def partition(self) -> bool:
@@ -293,15 +298,15 @@ class ReplicateDesign:
 
     def replicate_weights(self) -> np.ndarray:
         """The analysis weight of every row in every replicate (rows x replicates; R ``weights(d, "analysis")``)."""
-        return self._analysis
+        return self._matrix
 
     def all_weights(self) -> np.ndarray:
         """Full-sample weight then the replicates: rows x (1 + R)."""
-        return np.column_stack([self.weights(), self._analysis])
+        return np.column_stack([self.weights(), self._matrix])
 
     def subset_degf(self, rows: np.ndarray) -> int:
         """``degf()`` of the design restricted to ``rows`` (bool mask), as R's ``degf(design[rows, ])``."""
-        return matrix_rank(self._analysis[rows]) - 1
+        return matrix_rank(self._matrix[rows]) - 1
 
     def with_weights(self, weights: np.ndarray, analysis: np.ndarray, step_description: str,
                      name: str = "calibrated_weight") -> ReplicateDesign:
