@@ -9,9 +9,10 @@ import typer
 from survey.cli.app import STUDY_HELP, app
 
 STATS = ("proportion", "mean", "total", "median", "quantile")
-CIS = ("logit", "beta", "wilson")
+CIS = ("logit", "beta", "wilson", "likelihood", "asin")
 QUANTILE_CIS = ("mean", "beta", "xlogit", "asin")
 ENGINES = ("pandas", "dask")
+REPTYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "subbootstrap", "successive-difference", "JK2", "other")
 
 
 def _split(value: str | None) -> list[str]:
@@ -40,8 +41,20 @@ def estimate(
     lonely_psu: str = typer.Option("fail", "--lonely-psu", help="fail, remove, certainty, adjust or average."),
     nest: bool = typer.Option(False, "--nest", help="PSU codes repeat across strata (R nest=TRUE, as NHANES); "
                               "without it a PSU code in two strata is an error."),
-    ci: str = typer.Option("logit", "--ci", help="Interval for proportions: logit, beta or wilson; for "
-                           "medians and quantiles (Woodruff): mean (default), beta, xlogit or asin."),
+    ci: str = typer.Option("logit", "--ci", help="Interval for proportions: logit, beta, wilson, likelihood or "
+                           "asin; for medians and quantiles (Woodruff): mean (default), beta, xlogit or asin."),
+    repweights: str = typer.Option(None, "--repweights", help="Replicate weight columns: a prefix (every column "
+                                   "starting with it) or a comma-separated list; then --weight is the full-sample "
+                                   "weight and --strata/--psu/--fpc are not used."),
+    reptype: str = typer.Option(None, "--reptype", help="Replicate type: JK1, JKn, BRR, Fay, bootstrap, "
+                                "subbootstrap, successive-difference, JK2 or other."),
+    scale: float = typer.Option(None, "--scale", help="Variance scale of the replicates (default as R's "
+                                "svrepdesign for the type)."),
+    rscales: str = typer.Option(None, "--rscales", help="Per-replicate scales: one number or a comma-separated "
+                                "list (JKn: (n_h - 1)/n_h)."),
+    rho: float = typer.Option(None, "--rho", help="Fay's coefficient (--reptype Fay)."),
+    mse: bool = typer.Option(False, "--mse", help="Centre the replicate variance at the full-sample estimate "
+                             "(R mse=TRUE; default: at the replicates' mean, R's default)."),
     output: Path = typer.Option(None, "-o", "--output", help="Write the table to this CSV file."),
     na: list[str] = typer.Option(None, "--na", help="Text that means a missing value in the file, repeatable "
                                  "(R's write.csv writes NA: --na NA; SAS/Stata: --na .). Empty cells are missing "
@@ -59,6 +72,8 @@ def estimate(
     the design strata, PSUs nested, FPC) unless --weight/--strata/--psu/--fpc are given.
     Parquet and CSV are read in their own types, only the columns named; DATA may also be a
     folder or a glob of Parquet partitions. --engine dask gives the same table from Dask workers.
+    With --repweights and --reptype the variance comes from the replicate weights in the file
+    (R svrepdesign with combined weights: the columns are analysis weights).
     """
     from survey.estimation.cli_table import estimate_table
 
@@ -87,10 +102,28 @@ def estimate(
         raise typer.BadParameter(f"expected one of {', '.join(ENGINES)}, found {engine!r}", param_hint="--engine")
     if scheduler is not None and engine != "dask":
         raise typer.BadParameter("a scheduler is for --engine dask", param_hint="--scheduler")
+    replicates = None
+    if repweights is not None or reptype is not None:
+        if repweights is None or reptype is None:
+            raise typer.BadParameter("replicate weights need both --repweights and --reptype",
+                                     param_hint="--repweights/--reptype")
+        if reptype not in REPTYPES:
+            raise typer.BadParameter(f"expected one of {', '.join(REPTYPES)}, found {reptype!r}",
+                                     param_hint="--reptype")
+        if strata or psu or fpc:
+            raise typer.BadParameter("a replicate design takes no --strata, --psu or --fpc: the replicate "
+                                     "weights carry the design", param_hint="--repweights")
+        names = _split(repweights)
+        try:
+            scales = [float(v) for v in _split(rscales)] or None
+        except ValueError:
+            raise typer.BadParameter(f"expected numbers, found {rscales!r}", param_hint="--rscales") from None
+        replicates = {"repweights": names[0] if len(names) == 1 else names, "type": reptype, "scale": scale,
+                      "rscales": scales, "rho": rho, "mse": mse}
     table = estimate_table(
         data, outcome, stat=stat, by=_split(by), weight=weight, strata=strata, psu=_split(psu),
         fpc=_split(fpc), lonely_psu=lonely_psu, ci_method=ci, nest=nest, study=_is_study(data), na=na or (),
-        q=probabilities, qrule=qrule, engine=engine, scheduler=scheduler,
+        q=probabilities, qrule=qrule, engine=engine, scheduler=scheduler, replicates=replicates,
     )
     if output is None:
         typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.6g}"))

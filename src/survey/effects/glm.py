@@ -112,8 +112,10 @@ def svyglm(
 
     Parameters
     ----------
-    design : survey.estimation.Design
-        The sample design (weights, strata, PSUs, FPC, lonely-PSU policy). Rows with a missing
+    design : survey.estimation.Design or survey.estimation.ReplicateDesign
+        The sample design (weights, strata, PSUs, FPC, lonely-PSU policy), or a replicate-weight
+        design (then the covariance comes from refits with every replicate weight, see
+        :mod:`survey.effects.replicate_glm`). Rows with a missing
         model variable, or outside ``subset``, stay in the design with zero weight (R
         ``svyglm`` on ``subset(design, ...)``).
     formula : str
@@ -168,13 +170,17 @@ def svyglm(
     surveys. *International Statistical Review*, 51, 279-292.
     Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 5.
     """
-    design = require_design(design, caller="svyglm", second=formula)
+    design = require_design(design, caller="svyglm", second=formula, replicate=True)
     if not isinstance(formula, str):
         raise ConfigError(f"formula: expected a text such as 'y ~ x', found {type(formula).__name__}")
     if not 0 < level < 1:
         raise ConfigError(f"level: expected a number between 0 and 1, found {level!r}")
     family = _ALIASES.get(family, family)
     glm_family(family)
+    if getattr(design, "is_replicate", False):
+        from survey.effects.replicate_glm import replicate_svyglm
+
+        return replicate_svyglm(design, formula, family=family, subset=subset, level=level)
     data = design.data
     frame = model_frame(formula, data)
     inside = _subset_mask(design, subset)

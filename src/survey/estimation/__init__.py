@@ -10,6 +10,13 @@
   into a pass over each partition of the data and a final step on the summed totals.
 * :func:`domain_difference` — difference of two domain estimates with the covariance from the
   same linearisation; :func:`rao_scott` — design-adjusted chi-square test of independence.
+* :class:`ReplicateDesign` — a design given by replicate weights (R ``svrepdesign``);
+  :func:`as_replicate` — JK1, JKn, BRR, Fay, bootstrap or Rao-Wu replicates from a
+  :class:`Design` (R ``as.svrepdesign``). Every estimator, domain contrast, calibration and
+  ``svyglm`` takes either design; :func:`calibrate_replicates` applies any calibration to the
+  full-sample and every replicate weight.
+* :func:`wald_test` — design-based Wald and adjusted Wald tests of independence (R
+  ``svychisq(statistic="Wald"/"adjWald")``).
 * :func:`poststratify`, :func:`rake`, :func:`trim_weights` — weighting to population counts;
   :func:`calibrate` — GREG calibration to totals of auxiliaries (linear, raking, logit; bounds),
   R's ``calibrate``; calibrated designs keep the calibration in their standard errors, as R does.
@@ -63,6 +70,11 @@ _LAZY = {
     "median": "quantiles",
     "quantile": "quantiles",
     "variance": "spread",
+    "ReplicateDesign": "replicates",
+    "ReplicateWarning": "replicates",
+    "as_replicate": "replicate_weights",
+    "calibrate_replicates": "replicate_calibration",
+    "wald_test": "wald_chisq",
 }
 
 __all__ = list(_LAZY)

@@ -85,6 +85,7 @@ def estimate_table(
     qrule: str = "math",
     engine: str = "pandas",
     scheduler: str | None = None,
+    replicates: dict | None = None,
 ) -> pd.DataFrame:
     """Read ``path`` (a data file, a folder or glob of Parquet partitions, or a study when ``study``)
     and return the flagged table.
@@ -98,7 +99,9 @@ def estimate_table(
     ``survey estimate survey.csv --outcome depressed --by district --weight w --strata h --psu p``
     is ``estimate_table("survey.csv", "depressed", by=["district"], weight="w", strata="h",
     psu=["p"])``; R: ``svyby(~depressed, ~district, svydesign(id=~p, strata=~h, weights=~w,
-    data=d), svyciprop, vartype=c("se","ci"))``.
+    data=d), svyciprop, vartype=c("se","ci"))``. ``replicates`` (keyword arguments of
+    :class:`~survey.estimation.ReplicateDesign`: ``repweights``, ``type``, ``scale``, ``rscales``,
+    ``rho``, ``mse``) makes a replicate design from the file's columns instead (R ``svrepdesign``).
 
     ``na`` lists the texts that mean a missing value in the file (``--na NA --na .``; R:
     ``read.csv(na.strings = c("NA", "."))``); other text in the outcome, weight or FPC columns
@@ -109,6 +112,9 @@ def estimate_table(
         raise ConfigError(f"--na: applies to data files; a study declares its markers as `missing_values` "
                           f"under its inputs in {path.name}")
     settings = dict(nest=nest, lonely_psu=lonely_psu)
+    if replicates is not None and (study or engine != "pandas" or stat in ("median", "quantile")):
+        raise ConfigError("--repweights: replicate designs are estimated from a data file, in memory, for means, "
+                          "proportions, totals and ratios")
     if engine == "dask" and (na or stat in ("median", "quantile")):
         raise ConfigError("--engine dask: estimates means, proportions, totals and ratios of files without "
                           "missing-value markers; use the pandas engine for --na, medians and quantiles")
@@ -139,6 +145,8 @@ def estimate_table(
             if engine == "dask":
                 result = _estimate_on_dask(path, columns, outcome, stat, by, weight, strata, psu, fpc, ci_method,
                                            settings, scheduler)
+            elif replicates is not None:
+                result = _estimate_replicates(path, na, outcome, stat, by, weight, ci_method, replicates)
             else:
                 data = blank_markers(_file_data(path, columns, codes), na)
                 check_numbers(data, [outcome, weight, *fpc], path=path, markers=na)
@@ -153,6 +161,18 @@ def estimate_table(
 
 def _estimate(data, outcome, stat, by, weight, strata, psu, fpc, ci_method, settings):
     design = Design(data, weight=weight, strata=strata, psu=list(psu) or None, fpc=list(fpc) or None, **settings)
+    # ci_method (--ci) names the interval for proportions; means and totals get estimate +/- t_df se
+    return estimate(design, outcome, stat=stat, by=list(by) or None, ci_method=ci_method)
+
+
+def _estimate_replicates(path, na, outcome, stat, by, weight, ci_method, replicates):
+    from survey.estimation.replicates import ReplicateDesign
+    from survey.intake.markers import blank_markers, check_numbers
+    from survey.intake.readers import read_table
+
+    data = blank_markers(read_table(path).data, na)  # every column: replicate weights may be named by a prefix
+    check_numbers(data, [outcome, weight], path=path, markers=na)
+    design = ReplicateDesign(data, weight=weight, **replicates)
     # ci_method (--ci) names the interval for proportions; means and totals get estimate +/- t_df se
     return estimate(design, outcome, stat=stat, by=list(by) or None, ci_method=ci_method)
 

@@ -5,7 +5,9 @@ Domain estimates from one sample are correlated whenever domains share PSUs (e.g
 women in the same clusters). The covariance comes from the same linearisation as the
 variances: the influence totals of every domain are stacked as columns and passed through the
 stratified multistage formula over the full design, which is what R does for
-``vcov(svyby(..., covmat=TRUE))``; ``svycontrast`` then gives ``c' V c``.
+``vcov(svyby(..., covmat=TRUE))``; ``svycontrast`` then gives ``c' V c``. On a replicate-weight
+design the covariance is that of the replicate estimates of the domains (R ``svyby(...,
+covmat=TRUE)`` on a ``svrepdesign``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,18 @@ def _unit_scores(design: Design, totals: pd.DataFrame, cells: DomainCells, stat:
     return est, _scores_matrix(cells, z, columns)
 
 
+def _replicate_covariance(design, outcome, by, stat, denominator):
+    """Replicate covariance of all domain estimates (R ``svyby(..., covmat=TRUE)`` on a svrepdesign)."""
+    from survey.estimation.replicate_estimators import domain_labels, replicate_domain_values
+    from survey.estimation.replicates import replicate_covariance
+
+    sums, stat, est, reps = replicate_domain_values(design, outcome, by=by, stat=stat, denominator=denominator)
+    cells = DomainCells(structure=None, keep=np.ones(0, bool), domain=np.zeros(0, np.int64),
+                        unit=np.zeros(0, np.int64), values=sums.values, by=sums.by)
+    labels = domain_labels(sums.values, sums.by)
+    return replicate_covariance(est, reps, design), labels, (est, cells, stat)
+
+
 def domain_covariance(
     design: Design,
     outcome: str,
@@ -73,7 +87,10 @@ def domain_covariance(
     >>> domain_covariance(Design(df, weight="w", psu="p"), "y", by="sex").shape
     (2, 2)
     """
-    design = require_design(design, caller="domain_covariance", second=outcome)
+    design = require_design(design, caller="domain_covariance", second=outcome, replicate=True)
+    if getattr(design, "is_replicate", False):
+        cov, labels, _ = _replicate_covariance(design, outcome, by, stat, denominator)
+        return pd.DataFrame(cov, index=labels, columns=labels)
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
     stat = _resolve_stat(stat, totals, outcome)
     cells = domain_cells(totals, design)
@@ -137,25 +154,32 @@ def domain_difference(
         b <- svyby(~y, ~sex, design, svymean, covmat=TRUE)
         confint(svycontrast(b, c(f=1, m=-1)))
     """
-    design = require_design(design, caller="domain_difference", second=outcome)
+    design = require_design(design, caller="domain_difference", second=outcome, replicate=True)
     ci = ci_method
     if ci not in ("normal", "mean"):
         raise ConfigError(f"ci_method: expected 'normal' or 'mean' for a difference, found {ci!r}")
-    totals = psu_totals(design, outcome, by=by, denominator=denominator)
-    stat = _resolve_stat(stat, totals, outcome)
-    cells = domain_cells(totals, design)
-    a, b = cells.find(first), cells.find(second)
+    if getattr(design, "is_replicate", False):
+        full, labels, (est, cells, stat) = _replicate_covariance(design, outcome, by, stat, denominator)
+        a, b = cells.find(first), cells.find(second)
+        cov = full[np.ix_([a, b], [a, b])]
+        degf = design.degf
+    else:
+        totals = psu_totals(design, outcome, by=by, denominator=denominator)
+        stat = _resolve_stat(stat, totals, outcome)
+        cells = domain_cells(totals, design)
+        a, b = cells.find(first), cells.find(second)
+        est, scores = _unit_scores(design, totals, cells, stat, np.array([a, b]))
+        cov = covariance_matrix(cells.structure, scores)
+        degf = cells.structure.degf
+        labels = cells.labels()
     if a == b:
         raise ConfigError(f"domain_difference: first and second are the same domain ({first!r})")
-    est, scores = _unit_scores(design, totals, cells, stat, np.array([a, b]))
-    cov = covariance_matrix(cells.structure, scores)
     difference = est[a] - est[b]
     se = float(np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]))
-    dof = np.inf if ci == "normal" else float(cells.structure.degf)
+    dof = np.inf if ci == "normal" else float(degf)
     low, high = intervals.wald(difference, se, dof, level)
     statistic = difference / se if se > 0 else np.nan
     p_value = 2 * (stats.norm.sf(abs(statistic)) if ci == "normal" else stats.t.sf(abs(statistic), dof))
-    labels = cells.labels()
     table = pd.DataFrame(
         {
             "first": [labels[a]],

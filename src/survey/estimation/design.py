@@ -363,8 +363,11 @@ def _described(value) -> str:
     return type(value).__name__
 
 
-def require_design(design, *, caller: str | None = None, second=None) -> Design:
+def require_design(design, *, caller: str | None = None, second=None, replicate: bool = False) -> Design:
     """``design`` itself when it is a :class:`Design`; else a one-line :class:`~survey.errors.ArgumentError`.
+
+    ``replicate=True``: a :class:`~survey.estimation.ReplicateDesign` is accepted too (else a
+    one-line error says the function does not take one).
 
     ``second`` is the function's second argument: when it is the design (the order of an older
     release, ``svyglm("y ~ x", design)``), the message says so.
@@ -376,6 +379,11 @@ def require_design(design, *, caller: str | None = None, second=None) -> Design:
     """
     if isinstance(design, Design):
         return design
+    if getattr(design, "is_replicate", False):
+        if replicate:
+            return design
+        raise ArgumentError(f"{caller or 'this function'}: not available for a replicate-weight design yet; "
+                            "use the linearisation survey.Design")
     message = ("design: expected a survey.Design (build one with survey.Design(data, weight=..., ...)), "
                f"found {_described(design)}")
     if isinstance(second, Design):

@@ -9,6 +9,9 @@ Domains are estimated as in R's ``svyby``: rows outside the domain (or with a mi
 R ``na.rm=TRUE``) keep their place in the design with zero contribution; PSUs the domain does
 not reach still count in their stratum's ``n_h``.
 
+On a replicate-weight design (:class:`~survey.estimation.ReplicateDesign`) every estimator
+hands over to :mod:`survey.estimation.replicate_estimators` (same table, replicate variance).
+
 On a calibrated design (:func:`~survey.estimation.poststratify`, :func:`~survey.estimation.rake`,
 :func:`~survey.estimation.calibrate`, :func:`~survey.estimation.standardize`) the influence values
 are replaced by their residuals from the calibration before the variance formula
@@ -162,7 +165,7 @@ def finalize(
     stat : {"proportion", "mean", "total", "ratio"}, optional
         Default: ratio when a denominator was summed, proportion for a 0/1 outcome, else mean.
     level : float, default 0.95
-    ci_method : {"logit", "beta", "beta_nchs", "wilson", "mean", "normal"}, optional
+    ci_method : {"logit", "beta", "beta_nchs", "wilson", "likelihood", "asin", "mean", "normal"}, optional
         Default: ``logit`` for proportions, ``mean`` (estimate +/- t_df se) otherwise. See
         :mod:`survey.estimation.intervals`.
     df : {"domain", "design"} or int, default "domain"
@@ -255,6 +258,10 @@ def finalize(
         low, high, _ = intervals.korn_graubard(est, se, n, dof, level, nchs=ci == "beta_nchs")
     elif ci == "wilson":
         low, high = intervals.wilson(est, se, n, dof, level)
+    elif ci == "asin":
+        low, high = intervals.asin(est, se, dof, level)
+    elif ci == "likelihood":
+        low, high = _likelihood(design, est, var, n, dof, level)
     elif ci == "mean":
         low, high = intervals.wald(est, se, dof, level)
     else:
@@ -268,7 +275,7 @@ def finalize(
             (~empty & np.isfinite(est) & np.isnan(var), "no stratum left to average over (lonely_psu='average')"),
             (~empty & (dof <= 0) & (ci != "normal"), "df <= 0: no t interval"),
             (
-                ~empty & (ci in ("logit", "beta")) & ((est == 0) | (est == 1)),
+                ~empty & (ci in ("logit", "beta", "likelihood")) & ((est == 0) | (est == 1)),
                 f"p = {'0 or 1'}: no {ci} interval (use ci_method='beta_nchs' or 'wilson')",
             ),
             (~empty & (deff == "wor") & (w < n), "weights sum below n: no deff without replacement"),
@@ -303,7 +310,25 @@ def finalize(
     )
 
 
+def _likelihood(design: Design, est, var, n, dof, level):
+    """R's svyciprop(method="likelihood") bounds on a linearisation design."""
+    from survey.estimation.profile_interval import likelihood_interval
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_logit = var / (est * (1 - est)) ** 2
+    return likelihood_interval(est, var_logit, n, dof, level)
+
+
+def _replicate(design) -> bool:
+    return getattr(design, "is_replicate", False)
+
+
 def _run(design, outcome, stat, by, denominator, ci_method, level, df, deff) -> EstimateResult:
+    if _replicate(design):
+        from survey.estimation.replicate_estimators import replicate_finalize
+
+        return replicate_finalize(design, outcome, stat, by=by, denominator=denominator, level=level,
+                                  ci_method=ci_method, df=df, deff=deff)
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
     return finalize(totals, design, stat, ci_method=ci_method, level=level, df=df, deff=deff)
 
@@ -338,7 +363,8 @@ def mean(design: Design, outcome: str, *, by: str | Sequence[str] | None = None,
     R: ``svyby(~y, ~by, design, svymean, na.rm=TRUE, deff=TRUE)`` (``confint(..., df=)``);
     without ``by``, ``svymean(~y, design, na.rm=TRUE)``.
     """
-    return _run(require_design(design, caller="mean", second=outcome), outcome, "mean", by, None, ci_method,
+    design = require_design(design, caller="mean", second=outcome, replicate=True)
+    return _run(design, outcome, "mean", by, None, ci_method,
                 level, df, deff)
 
 
@@ -354,7 +380,7 @@ def proportion(design: Design, outcome: str, *, by: str | Sequence[str] | None =
     by : str or list of str, optional
         Domain columns.
     level : float, default 0.95
-    ci_method : {"logit", "beta", "beta_nchs", "wilson", "mean", "normal"}, default "logit"
+    ci_method : {"logit", "beta", "beta_nchs", "wilson", "likelihood", "asin", "mean", "normal"}, default "logit"
         See :mod:`survey.estimation.intervals`.
     df, deff :
         See :func:`finalize`.
@@ -374,7 +400,8 @@ def proportion(design: Design, outcome: str, *, by: str | Sequence[str] | None =
     R: ``svyby(~y, ~by, design, svyciprop, method="logit", vartype=c("se","ci"))``; without
     ``by``, ``svyciprop(~y, design, method="logit")``. The SE is that of ``svymean``.
     """
-    return _run(require_design(design, caller="proportion", second=outcome), outcome, "proportion", by, None,
+    design = require_design(design, caller="proportion", second=outcome, replicate=True)
+    return _run(design, outcome, "proportion", by, None,
                 ci_method, level, df, deff)
 
 
@@ -392,7 +419,8 @@ def total(design: Design, outcome: str, *, by: str | Sequence[str] | None = None
 
     R: ``svyby(~y, ~by, design, svytotal, na.rm=TRUE)``; without ``by``, ``svytotal(~y, design)``.
     """
-    return _run(require_design(design, caller="total", second=outcome), outcome, "total", by, None, ci_method,
+    design = require_design(design, caller="total", second=outcome, replicate=True)
+    return _run(design, outcome, "total", by, None, ci_method,
                 level, df, deff)
 
 
@@ -413,7 +441,8 @@ def ratio(design: Design, outcome: str, denominator: str, *, by: str | Sequence[
     R: ``svyby(~y, by=~by, denominator=~x, design, svyratio)``; without ``by``,
     ``svyratio(~y, ~x, design)``.
     """
-    return _run(require_design(design, caller="ratio", second=outcome), outcome, "ratio", by, denominator,
+    design = require_design(design, caller="ratio", second=outcome, replicate=True)
+    return _run(design, outcome, "ratio", by, denominator,
                 ci_method, level, df, deff)
 
 
@@ -467,6 +496,16 @@ def estimate(
 
     R: ``svyciprop(~y, svydesign(id=~p, strata=~h, weights=~w, nest=TRUE, data=df))``.
     """
+    if _replicate(design):
+        from survey.estimation.replicate_estimators import ReplicateSums, replicate_finalize
+        from survey.estimation.replicate_estimators import _resolve_stat as _replicate_stat
+
+        sums = ReplicateSums(design, outcome, by, denominator)
+        chosen = _replicate_stat(stat, sums.y, sums.used, denominator, outcome)
+        if ci_method is None or (ci_method in intervals.PROPORTION_METHODS and chosen != "proportion"):
+            ci_method = "logit" if chosen == "proportion" else "mean"
+        return replicate_finalize(design, outcome, chosen, by=by, denominator=denominator, level=level,
+                                  ci_method=ci_method, df=df, deff=deff)
     design = require_design(design, caller="estimate", second=outcome)
     totals = psu_totals(design, outcome, by=by, denominator=denominator)
     return estimate_from_totals(totals, design, outcome, stat=stat, level=level, ci_method=ci_method, df=df,

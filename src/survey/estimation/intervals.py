@@ -20,6 +20,16 @@ Methods (``ci_method=``):
     R's ``svyciprop(method="wilson")`` exists only in survey >= 4.5; this machine's Debian has
     survey 4.1, so this method is checked against its formula (and against statsmodels'
     Wilson interval for ``df = inf``), not against R.
+``asin``  (R ``svyciprop(method="asin")``)
+    A Wald interval for ``asin(sqrt(p))`` with the delta-method standard error
+    ``se / (2 sqrt(p (1 - p)))`` and ``t_df``, mapped back with ``sin(.)^2``. Where the interval
+    on the angle scale passes 0 or pi/2, R maps the excess back inside (0, 1), which folds the
+    interval; here the angle is held at 0 or pi/2 instead (bounds 0 and 1).
+``likelihood``  (R ``svyciprop(method="likelihood")``)
+    Profile-likelihood interval of the intercept-only quasibinomial model, with the cut-off
+    scaled by the ratio of the design variance of ``logit(p)`` to its model variance; computed
+    as R does, on its grid of profile points with R's spline
+    (:mod:`survey.estimation.profile_interval`).
 ``mean``  (R ``svyciprop(method="mean")`` / ``confint(..., df=degf(design))``)
     ``estimate +/- t_df se``.
 ``normal``  (R's ``confint()`` default on ``svymean``/``svyby``)
@@ -44,8 +54,8 @@ from scipy import special
 # (stdtrit, and Boost's inverse incomplete beta): the same numbers without importing scipy.stats
 # (about 1 s), which the command line's `survey estimate` would otherwise spend on start-up.
 
-CI_METHODS = ("logit", "beta", "beta_nchs", "wilson", "mean", "normal")
-PROPORTION_METHODS = ("logit", "beta", "beta_nchs", "wilson")
+CI_METHODS = ("logit", "beta", "beta_nchs", "wilson", "likelihood", "asin", "mean", "normal")
+PROPORTION_METHODS = ("logit", "beta", "beta_nchs", "wilson", "likelihood", "asin")
 
 
 def critical_value(level: float, df) -> np.ndarray:
@@ -145,3 +155,15 @@ def wilson(p, se, n, df, level: float):
         centre = (p + c2n / 2) / (1 + c2n)
         half = c * np.sqrt(p * (1 - p) / n_star + c**2 / (4 * n_star**2)) / (1 + c2n)
     return centre - half, centre + half
+
+
+def asin(p, se, df, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Arcsine-square-root interval, as R ``svyciprop(method="asin")`` (module docstring)."""
+    p = np.asarray(p, dtype=float)
+    q = critical_value(level, df)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        angle = np.arcsin(np.sqrt(p))
+        half = q * np.asarray(se, dtype=float) / (2 * np.sqrt(p * (1 - p)))
+        low = np.sin(np.clip(angle - half, 0, np.pi / 2)) ** 2
+        high = np.sin(np.clip(angle + half, 0, np.pi / 2)) ** 2
+    return low, high

@@ -198,7 +198,9 @@ def poststratify(
     Returns
     -------
     Design
-        With the new weights and the post-stratification recorded for the variance.
+        With the new weights and the post-stratification recorded for the variance. For a
+        :class:`~survey.estimation.ReplicateDesign`, every replicate weight is post-stratified
+        too (:mod:`survey.estimation.replicate_calibration`).
 
     Raises
     ------
@@ -217,6 +219,10 @@ def poststratify(
 
     R: ``postStratify(design, ~sex, data.frame(sex=c("f","m"), Freq=c(60,40)))``.
     """
+    if getattr(design, "is_replicate", False):
+        from survey.estimation.replicate_calibration import replicate_poststratify
+
+        return replicate_poststratify(design, cells, population, count=count, partial=partial, name=name)
     design = require_design(design, caller="poststratify", second=cells)
     columns = _as_list(cells)
     weights = design.weights()
@@ -260,7 +266,9 @@ def rake(
     Returns
     -------
     Design
-        With the raked weights and the raking recorded for the variance.
+        With the raked weights and the raking recorded for the variance. For a
+        :class:`~survey.estimation.ReplicateDesign`, every replicate weight goes through the same
+        sweeps (:mod:`survey.estimation.replicate_calibration`).
 
     Raises
     ------
@@ -280,6 +288,11 @@ def rake(
 
     R: ``rake(design, list(~sex, ~urban), list(pop_sex, pop_urban))``.
     """
+    if getattr(design, "is_replicate", False):
+        from survey.estimation.replicate_calibration import replicate_rake
+
+        return replicate_rake(design, margins, count=count, epsilon=epsilon, max_iterations=max_iterations,
+                              name=name)
     design = require_design(design, caller="rake", second=margins)
     if not margins:
         raise ConfigError("rake: expected at least one margin, found none")

@@ -30,6 +30,11 @@ from survey.errors import InputFileError, example_rows
 _HEADER_ROW_FORMATS = (".csv", ".txt", ".xlsx", ".xlsm")
 
 
+def _is_text(series: pd.Series) -> bool:
+    """Text cells: object columns and pandas' string columns (what typed CSV readers give text in)."""
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
 def blank_markers(data: pd.DataFrame, markers: Sequence[str]) -> pd.DataFrame:
     """``data`` with every text cell equal to one of ``markers`` (white space ignored) set missing.
 
@@ -43,7 +48,7 @@ def blank_markers(data: pd.DataFrame, markers: Sequence[str]) -> pd.DataFrame:
     out = data.copy()
     for column in out.columns:
         series = out[column]
-        if series.dtype != object:
+        if not _is_text(series):
             continue
         hit = series.str.strip().isin(wanted)
         out[column] = series.where(~hit, None)
@@ -65,7 +70,7 @@ def check_numbers(data: pd.DataFrame, columns: Sequence[str], *, path: Path, mar
     """
     for column in dict.fromkeys(c for c in columns if c in data.columns):
         series = data[column]
-        if series.dtype != object:
+        if not _is_text(series):
             continue
         stripped = series.str.strip().fillna(series)  # cells that are numbers already stay as they are
         numbers = pd.to_numeric(stripped, errors="coerce")
