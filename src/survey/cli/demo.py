@@ -10,11 +10,19 @@ from survey.cli.app import STUDY_HELP, app
 
 
 @app.command()
-def demo(study: Path = typer.Argument(Path("data/demo/study.yaml"), help=STUDY_HELP)) -> None:
+def demo(
+    study: Path = typer.Argument(Path("data/demo/study.yaml"), help=STUDY_HELP),
+    lang: list[str] = typer.Option(None, "--lang", help="Report language(s), zh and/or en (default: both, "
+                                   "Chinese first)."),
+) -> None:
     """Run every step on a study (the demo by default), then the demo's own checks against what its generator made."""
-    from survey.demo.run import run_demo
+    from survey.demo.run import LANGUAGES, run_demo
 
-    run_demo(study, echo=typer.echo)
+    languages = tuple(lang) if lang else LANGUAGES
+    unknown = [x for x in languages if x not in LANGUAGES]
+    if unknown:
+        raise typer.BadParameter(f"expected zh or en, found {unknown[0]!r}", param_hint="--lang")
+    run_demo(study, echo=typer.echo, languages=languages)
 
 
 @app.command("generate-demo")
