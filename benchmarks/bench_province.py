@@ -17,6 +17,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,16 +52,19 @@ def one_run(pristine: Path, work: Path) -> dict:
         shutil.rmtree(work)
     shutil.copytree(pristine, work, ignore=shutil.ignore_patterns("processed", "reports"))
     before = load_average()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([str(SURVEY), "demo", str(work / "study.yaml"), "--lang", "zh"], capture_output=True,
                           text=True)
     wall = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"survey demo failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     line = next(x for x in done.stdout.splitlines() if x.startswith("[time] "))
     steps = {name: float(sec) for name, sec in re.findall(r"(\w+) ([0-9.]+) s", line) if name != "total"}
     reports = work / "reports"
-    return {"wall": wall, "steps": steps, "load_before": before, "load_after": load_average(),
+    return {"wall": wall, "cpu": cpu, "steps": steps, "load_before": before, "load_after": load_average(),
             "html": len(list(reports.rglob("report.html"))) if reports.exists() else 0,
             "pdf": len(list(reports.rglob("*.pdf"))) if reports.exists() else 0,
             "summary": [x for x in done.stdout.splitlines() if x.startswith("[reports] ")][-2:]}
@@ -77,6 +81,8 @@ def table(runs: list[dict], generate_seconds: float, districts: int) -> str:
     walls = [r["wall"] for r in runs]
     lines.append("| whole `survey demo` process | " + " | ".join(f"{v:.1f}" for v in walls)
                  + f" | **{statistics.median(walls):.1f}** |")
+    lines.append("| CPU seconds of the process tree (user + system) | " + " | ".join(f"{r['cpu']:.0f}" for r in runs)
+                 + f" | **{statistics.median(r['cpu'] for r in runs):.0f}** |")
     lines.append("| load average before (1, 5, 15 min) | " + " | ".join(r["load_before"] for r in runs) + " | |")
     lines.append("| load average after | " + " | ".join(r["load_after"] for r in runs) + " | |")
     head = (f"`survey generate-demo OUT --districts {districts}` took {generate_seconds:.0f} s (once); "
