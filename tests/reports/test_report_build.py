@@ -1,7 +1,7 @@
-"""`survey report` on the demo: districts built in parallel, self-contained Chinese pages without
-code or identifiers, the index linking them, failures isolated and named, reruns skipping unchanged
-districts. Tests read one build of two districts (the session fixture ``built_reports``); those
-that change files work on their own copy of it (``built_copy``)."""
+"""`survey report` on the demo: districts built in parallel, self-contained Chinese pages (and A4 PDFs)
+without code or identifiers, the index linking them, failures isolated and named, reruns skipping
+unchanged districts. Tests read one build of two districts (the session fixture ``built_reports``);
+those that change files work on their own copy of it (``built_copy``)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_every_district_is_built_with_page_notebook_figures_and_tables(built_rep
     assert _codes(built_reports) == ["linjiang", "liuhe"]
     for code in _codes(built_reports):
         folder = report_study.reports_dir / code
-        for name in ("report.html", "report.ipynb", "manifest.json"):
+        for name in ("report.html", "report.pdf", "report.ipynb", "manifest.json"):
             assert (folder / name).is_file(), folder / name
         for name in FIGURES:
             for suffix in (".png", ".svg"):
@@ -60,8 +60,24 @@ def test_pages_have_a_chinese_title_no_code_and_fetch_nothing(built_reports, rep
         assert "parameterised template" not in page  # the notebook's own note is for editors, not readers
         assert not re.search(r"<script[^>]+src=", page)  # no require.js, MathJax or Mermaid from a CDN
         assert not re.search(r'(?:src|href)="https?://', page)
-        assert page.count('src="data:image/png;base64,') == len(FIGURES)
+        pilot_chart = code in {"linjiang", "qingshan", "yunxi"}  # a pilot district's page adds the before/after chart
+        assert page.count('src="data:image/svg+xml;base64,') == len(FIGURES) + pilot_chart  # vector figures
+        assert page.count("@font-face") == 1 and "data:font/woff;base64," in page  # its own font
         assert "心理健康素养达标率" in page and "‡" in page  # prose, labels and suppression marks in Chinese
+        assert "图1" in page and "表1" in page and "No description has been provided" not in page
+        assert 'href="../index.html"' in page and 'href="report.pdf"' in page
+        assert "survey-stream" not in page and "survey-error" not in page  # nothing printed reaches the page
+
+
+def test_each_district_has_an_a4_pdf_without_paths_or_dates_in_its_margins(built_reports, report_study):
+    for code in _codes(built_reports):
+        pdf = (report_study.reports_dir / code / "report.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF-")
+        sizes = set(re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf))
+        assert sizes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in sizes), sizes
+        assert len(re.findall(rb"/Type /Page\b", pdf)) >= 5
+        for leak in (b"file://", str(report_study.root).encode(), b"/tmp/"):
+            assert leak not in pdf, leak
 
 
 def test_executed_notebooks_have_no_errors_or_warnings(built_reports, report_study):
@@ -69,7 +85,7 @@ def test_executed_notebooks_have_no_errors_or_warnings(built_reports, report_stu
         book = nbformat.read(report_study.reports_dir / code / "report.ipynb", as_version=4)
         outputs = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"]
-        assert not [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+        assert not [o.text for o in outputs if o.output_type == "stream"]  # a report prints nothing
 
 
 def test_no_identifier_reaches_a_report(built_reports, report_study):
@@ -90,10 +106,16 @@ def test_index_tabulates_every_district_and_links_its_page(built_reports, report
     assert index == report_study.reports_dir / "index.html"
     page = index.read_text(encoding="utf-8")
     links = re.findall(r'<a href="([^"]+)"', page)
-    assert sorted(links) == sorted(f"{code}/report.html" for code in _codes(built_reports))
+    pages = {link for link in links if link.endswith(("report.html", "report.pdf"))}
+    assert pages == {f"{code}/report.{kind}" for code in _codes(built_reports) for kind in ("html", "pdf")}
     assert all((index.parent / link).is_file() for link in links)
-    assert page.count("<tr") == 1 + 8 + 1  # header, districts, city
-    assert 'src="data:image/png;base64,' in page  # the forest plot, embedded
+    for name in ("key_indicators", "district_comparison"):
+        for suffix in ("csv", "xlsx"):
+            assert f"overview/tables/{name}.{suffix}" in links
+    overview_table = page.split('id="overview-table"')[1].split("</table>")[0]
+    assert overview_table.count("<tr") == 1 + 8 + 1  # header, districts, city
+    assert page.count('class="tilemap"') == 6 and page.count('class="survey-table sortable"') == 1 + 6
+    assert 'src="data:image/svg+xml;base64,' in page  # the forest plot, embedded
     for suffix in (".png", ".svg"):
         assert (report_study.reports_dir / "overview" / "figures" / f"forest{suffix}").is_file()
     overview = pd.read_csv(report_study.reports_dir / "overview" / "tables" / "key_indicators.csv")
@@ -122,6 +144,13 @@ def test_a_failing_district_does_not_stop_the_others_and_the_command_names_it(bu
     index = (report_study.reports_dir / "en" / "index.html").read_text(encoding="utf-8")
     assert 'href="linjiang/report.html"' in index and "(report failed)" not in index  # nowhere is no district
     assert 'href="../index.html"' in index  # the Chinese index, built before
+    assert 'href="../../linjiang/report.html" lang="zh-CN"' in english  # the Chinese page, built before
+    # the Chinese page and index built before now link the English ones (page and PDF redone, not the notebook)
+    chinese = (report_study.reports_dir / "linjiang" / "report.html").read_text(encoding="utf-8")
+    assert 'href="../en/linjiang/report.html" lang="en"' in chinese
+    assert 'href="en/index.html"' in (report_study.reports_dir / "index.html").read_text(encoding="utf-8")
+    record = json.loads((report_study.reports_dir / "linjiang" / "manifest.json").read_text(encoding="utf-8"))
+    assert record["status"] == "ok" and "notebook" not in record["timings"] and "pdf" in record["timings"]
 
 
 def test_a_rerun_skips_every_unchanged_district(built_reports, built_copy):
@@ -153,7 +182,7 @@ def test_changed_inputs_redo_only_the_districts_they_concern(built_reports, buil
     original = table.read_bytes()
     prevalence = pd.read_csv(table, dtype={"district": str})
     row = (prevalence["district"] == "liuhe") & (prevalence["indicator"] == "insomnia")
-    prevalence.loc[row, "estimate"] += 0.001
+    prevalence.loc[row, "cv"] += 0.001  # not the estimate: reports refuse estimates that the scored data do not give
     prevalence.to_csv(table, index=False)
     assert plan() == ["liuhe"]
     failed = report_study.reports_dir / "linjiang" / "manifest.json"

@@ -1,5 +1,6 @@
 """What a district report says: checked parameters, numbers equal to the step outputs they come
-from, suppressed cells marked, the pilot section only for pilots, services per 100,000."""
+from, suppressed and not-applicable cells marked apart, the pilot section only for pilots, services per
+100,000, targets judged with their year in mind."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from survey.errors import ConfigError
 from survey.reports.content import DistrictReport
-from survey.reports.formatting import SUPPRESSED
+from survey.reports.marks import NOT_APPLICABLE, SUPPRESSED
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +49,20 @@ def test_key_indicators_are_the_estimation_steps_numbers(report, report_study):
     assert shown.iloc[0] == f"{first.estimate * 100:.1f} ({first.ci_low * 100:.1f}–{first.ci_high * 100:.1f})"
 
 
-def test_subgroup_cells_flagged_suppress_are_marked_and_not_shown(report):
+def test_subgroup_cells_suppressed_and_not_applicable_are_marked_apart(report):
     section = report.subgroups()
     data = section.tables[0].data
     assert set(data["variable"]) == {"sex", "age_group", "urban_rural", "education"}
-    assert (data["flag"] == "suppress").sum() > 0
+    suppressed = (data["flag"] == "suppress") & (data["n"] > 0)
+    empty = data["n"] == 0
+    assert suppressed.sum() > 0 and empty.sum() > 0
     display = section.tables[0].display
-    assert (display.iloc[:, 2:] == SUPPRESSED).to_numpy().sum() == (data["flag"] == "suppress").sum()
-    assert f"{(data['flag'] == 'suppress').sum()}个" in section.prose
+    assert (display.iloc[:, 2:] == SUPPRESSED).to_numpy().sum() == suppressed.sum()
+    assert (display.iloc[:, 2:] == NOT_APPLICABLE).to_numpy().sum() == empty.sum()
+    assert f"{len(data) - empty.sum()}个适用的单元格中有{suppressed.sum()}个" in section.prose
+    shown = display.iloc[:, 2:].to_numpy().ravel()
+    published = [c for c in shown if c not in (SUPPRESSED, NOT_APPLICABLE)]
+    assert published and all("; n=" in c for c in published)  # n beside every percentage
 
 
 def test_change_is_the_estimation_steps_difference(report, report_study):
@@ -63,23 +70,29 @@ def test_change_is_the_estimation_steps_difference(report, report_study):
     data = report.change().tables[0].data
     source = change[(change["district"] == "yunxi") & (change["method"] == "raked")].set_index("indicator")
     np.testing.assert_allclose(data["estimate"], source.loc[data["indicator"], "difference"], atol=1e-12)
-    assert set(data["direction"]) <= {"increase", "decrease", "no_clear_change", "unknown"}
+    assert set(data["direction"]) <= {"increase", "decrease", "no_difference", "untested"}
+    significant = data["p_value"] < 0.05
+    assert (data.loc[significant & (data["estimate"] > 0), "direction"].isin(["increase", "untested"])).all()
+    assert (data.loc[~significant, "direction"].isin(["no_difference", "untested"])).all()
 
 
-def test_literacy_is_judged_against_both_healthy_china_targets(report):
+def test_literacy_is_judged_against_both_targets_with_the_target_year_in_mind(report):
     section = report.targets()
     data = section.tables[0].data
     assert {"target_2022", "target_2030", "status_2022", "status_2030"} <= set(data.columns)
     assert (data["target_2022"] == 0.20).all() and (data["target_2030"] == 0.30).all()
-    met = data["ci_low"] > 0.30
-    assert (data.loc[met, "status_2030"] == "met").all()
-    assert (data.loc[data["ci_high"] < 0.30, "status_2030"] == "not_met").all()
+    assert (data.loc[data["ci_low"] > 0.30, "status_2030"] == "met").all()
+    below = data["ci_high"] < 0.30
+    assert below.any() and (data.loc[below, "status_2030"] == "not_yet_reached").all()  # 2030 is not due in 2024
+    assert (data.loc[data["ci_high"] < 0.20, "status_2022"] == "not_met").all()
+    assert "未达到" not in section.tables[0].display.iloc[:, -1].str.replace("尚未达到", "").str.cat()
+    assert "：无" not in section.prose
 
 
 def test_pilot_effect_only_in_pilot_districts(report_study, report_data):
     pilot = DistrictReport(report_study, "yunxi", lang="en", data=report_data).pilot()
     other = DistrictReport(report_study, "liuhe", lang="en", data=report_data).pilot()
-    assert pilot.tables and "since 2023" in pilot.prose
+    assert pilot.tables and "started on 2023-09-01" in pilot.prose and "before the start (the baseline)" in pilot.prose
     assert not other.tables and "comparison district" in other.prose
 
 
@@ -101,13 +114,16 @@ def test_data_quality_counts_come_from_the_validation_report(report, report_stud
     city = findings[findings["input"].map(waves) == 2024]["issue"].value_counts()
     assert data["city_count"].to_dict() == city.to_dict()
     assert pd.isna(data.loc["duplicate_submission", "district_count"])  # rejected rows have no district
+    shown = report.data_quality().tables[0].display.set_index(data.index)
+    assert shown.loc["duplicate_submission"].iloc[2] == NOT_APPLICABLE
 
 
 def test_every_section_in_both_languages_has_a_title_and_prose(report_study, report_data):
     for lang in ("zh", "en"):
         sections = DistrictReport(report_study, "linjiang", lang=lang, data=report_data).sections()
-        assert [s.key for s in sections] == ["title", "sample", "key_indicators", "change", "targets", "subgroups",
-                                             "pilot", "services", "data_quality", "methods"]
+        assert [s.key for s in sections] == ["title", "key_findings", "sample", "key_indicators", "change", "targets",
+                                             "subgroups", "pilot", "services", "data_quality", "definitions",
+                                             "methods", "pilot_appendix"]
         assert all(s.title and s.prose for s in sections)
 
 
@@ -121,6 +137,8 @@ def test_a_step_is_stale_when_an_output_is_older_than_an_input(writable_copy):
     table = study.reports_dir / "tables" / "prevalence.csv"
     scored = study.processed_dir / "scored.parquet"
     saved = table.stat()
+    config = study.config_file.stat()
+    os.utime(study.config_file, (config.st_atime, scored.stat().st_mtime - 120))  # a fresh checkout's is new
     os.utime(table, (saved.st_atime, scored.stat().st_mtime - 60))
     assert steps.stale(study) == ["estimate", "effects"]  # a step after a stale one is stale too
     assert steps.step("estimate").why_stale(study) == "scored.parquet is newer than prevalence.csv"

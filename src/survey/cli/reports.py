@@ -20,18 +20,20 @@ def report(
     lang: str = typer.Option("zh", "--lang", help="Report language: zh (reports/<study>/) or en "
                                                   "(reports/<study>/en/)."),
     force: bool = typer.Option(False, "--force", help="Rebuild every district even if its inputs are unchanged."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also print each page to report.pdf (A4) with Debian's "
+                                                          "Chromium."),
     check_browser: bool = typer.Option(False, "--check-browser",
                                        help="Open the index and the first district page in headless Chromium; "
                                             "screenshots go to reports/<study>/screenshots/."),
 ) -> None:
-    """Build one HTML report per district (papermill, in parallel) and the city's index page.
+    """Build one report per district (HTML and A4 PDF; papermill, in parallel) and the city's index page.
 
     Intake, scoring, estimation and effects run first if their outputs are missing or stale.
     Reruns redo only changed or failed districts. Failures are named one per line (exit status 1).
     """
     from survey.reports.runner import build_reports
 
-    result = build_reports(study, district, jobs=jobs, lang=lang, force=force, echo=typer.echo)
+    result = build_reports(study, district, jobs=jobs, lang=lang, force=force, pdf=pdf, echo=typer.echo)
     typer.echo(result.summary(failures=False))
     if check_browser:
         from survey.reports.browser import check_pages

@@ -4,15 +4,20 @@
   (prose from ``labels_zh.yaml`` / ``labels_en.yaml``, tables and figures from the earlier
   steps' outputs); ``notebooks/district_report.ipynb`` only calls it.
 * :func:`~survey.reports.runner.build_reports` — runs the shared steps once, then the notebook
-  for each district in parallel worker processes, converts each to a self-contained HTML page,
-  writes the city index page and returns a :class:`~survey.reports.runner.ReportRun`.
+  for each district in parallel worker processes (:mod:`survey.reports.worker`, each with one
+  reused kernel, :mod:`survey.reports.engine`, and one Chromium), converts each to a
+  self-contained HTML page and an A4 PDF, writes the city index page and returns a
+  :class:`~survey.reports.runner.ReportRun`.
 * :mod:`survey.reports.fonts` — the CJK font (Noto Sans SC from ``pylopdf-fonts-zh-cn``) for
   matplotlib and, through a fontconfig file, for headless Chromium.
-* :mod:`survey.reports.browser` — opens the pages in headless Chromium and takes screenshots.
+* :mod:`survey.reports.webpage` — an executed notebook as a sanitised, printable page with its own font.
+* :mod:`survey.reports.index` — the index page: sortable comparison tables, tile maps, a forest plot.
+* :mod:`survey.reports.browser` — headless Chromium: prints the pages to PDF, checks pages, screenshots.
 
-Output layout (``reports/<study>/``): ``index.html`` and one folder per district slug
-(``<slug>/report.html``, ``report.ipynb``, ``figures/*.png|svg``, ``tables/*.csv|xlsx``,
-``manifest.json``) for Chinese; the same under ``en/`` for English.
+Output layout (``reports/<study>/``): ``index.html`` (and ``overview/tables|figures``) and one
+folder per district slug (``<slug>/report.html``, ``report.pdf``, ``report.ipynb``,
+``figures/*.png|svg``, ``tables/*.csv|xlsx``, ``manifest.json``) for Chinese; the same under
+``en/`` for English.
 """
 
 from __future__ import annotations

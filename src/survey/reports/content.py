@@ -5,11 +5,18 @@ of the study's, the language is known: papermill only warns about a misspelled p
 the notebook must fail loudly itself), loads the earlier steps' outputs once
 (:class:`~survey.reports.inputs.ReportData`) and builds each section as a
 :class:`~survey.reports.section.Section`: prose from the language files, tables and figures
-from the estimation, effects, service and validation tables. Every section is saved as it is
+from the estimation, effects, service and validation tables and from the tested comparisons
+(:mod:`survey.reports.comparisons`). Every "higher", "lower", "rose" or "fell" comes from a
+test at the study's level; a section the study cannot support is left out
+(:meth:`DistrictReport.section_keys`), never filled with something false.
+
+The key findings (:mod:`survey.reports.findings`), the pilot section and its appendix
+(:mod:`survey.reports.pilot`) and the definitions and methods box
+(:mod:`survey.reports.methods`) live in their own modules. Every section is saved as it is
 built when the report has an ``output_dir`` (tables as CSV and XLSX, figures as PNG and SVG).
 
-The notebook ``notebooks/district_report.ipynb`` only calls these methods and shows the
-result; nothing is computed in the notebook.
+The notebook ``notebooks/district_report.ipynb`` only calls :meth:`DistrictReport.sections`
+and shows the result; nothing is computed in the notebook.
 
 Example
 -------
@@ -21,28 +28,26 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-import survey
 from survey.errors import ConfigError
-from survey.reports import figures, formatting
-from survey.reports.inputs import CITY, SUBGROUP_VARIABLES, ReportData, _level_key
+from survey.reports import figures, formatting, marks
+from survey.reports.inputs import CITY, ReportData, _level_key
 from survey.reports.section import ReportFigure, ReportTable, Section
 from survey.reports.text import check_language, label_of, lookup, study_label, text
 from survey.study import Study, load_study
 
 PER_RESIDENTS = 100_000
-#: The pilot-effect rows a report shows (the saved table has them all): the linear
-#: difference-in-differences (percentage points for proportions, points for scores) with
-#: design-based inference and the wild cluster bootstrap with Webb weights, the inference meant
-#: for few clusters (Webb 2014; MacKinnon & Webb 2018).
-PILOT_MODELS = ("did_lpm", "did_linear")
-PILOT_METHODS = ("design", "wcr_webb")
-SERVICE_RATES = {"counsellors": "counsellors_per_100k", "counselling_rooms": "rooms_per_100k",
-                 "hotline_calls": "hotline_calls_per_100k"}
+#: Columns of the service table that are not service counts.
+SERVICE_KEYS = ("district", "year", "population", "pilot_start_year")
+#: Sections in report order, with the capability each needs (None: every study has it).
+SECTIONS = {"title": None, "key_findings": None, "sample": None, "key_indicators": None, "change": "change",
+            "targets": "targets", "subgroups": "subgroups", "pilot": "pilot", "services": "services",
+            "data_quality": None, "definitions": None, "methods": None, "pilot_appendix": "effects"}
 
 
 def _join(items: list[str], lang: str) -> str:
@@ -87,6 +92,7 @@ class DistrictReport:
         self.waves = waves
         self.output_dir = Path(output_dir) if output_dir else None
         self.method = self.rows.method
+        self.capabilities = self.study.capabilities()
         names = self.study.districts().set_index("code")
         self.district_name = str(names.loc[self.district, "name_zh" if lang == "zh" else "name_en"])
         self.city_name = study_label(self.study.config.city, lang, default=text("city", lang))
@@ -120,10 +126,19 @@ class DistrictReport:
         return cls(loaded, district, wave=wave or None, lang=lang, output_dir=output_dir or None)
 
     # ---- helpers
+    @property
+    def level(self) -> float:
+        return self.rows.level
+
+    @property
+    def alpha_text(self) -> str:
+        return f"{1 - self.level:.3g}"
+
     def _t(self, key: str, **values) -> str:
         values.setdefault("district", self.district_name)
         values.setdefault("city", self.city_name)
         values.setdefault("wave", self.wave)
+        values.setdefault("alpha", self.alpha_text)
         return text(key, self.lang, **values)
 
     def _indicator_label(self, indicator: str) -> str:
@@ -136,327 +151,447 @@ class DistrictReport:
         section.save(self.output_dir)
         return section
 
-    def _headline(self, table: pd.DataFrame) -> pd.DataFrame:
-        if "method" in table.columns and (table["method"] == self.method).any():
-            return table[table["method"] == self.method]
-        return table
+    def sentences(self, parts) -> str:
+        """Sentences joined as the language writes them (no space between Chinese sentences)."""
+        return text("sentence_separator", self.lang).join(p for p in parts if p)
 
-    def _marks_note(self) -> str:
-        return " ".join([self._t("marks.suppressed", mark=formatting.SUPPRESSED),
-                         self._t("marks.caution", mark=formatting.CAUTION)])
+    def _notes(self, *parts: str, shown: pd.DataFrame | None = None) -> str:
+        found = marks.legend(shown, self.lang) if shown is not None else []
+        return self.sentences([*parts, *found])
 
-    # ---- sections
-    def title(self) -> Section:
-        """Heading (level 1) and a short introduction saying what the report covers."""
+    def _method_label(self, method: str | None = None) -> str:
+        return label_of("methods", method or self.method, self.lang)
+
+    def higher_is_better(self, indicator: str) -> bool:
+        """Whether a higher value is the better one: an indicator with targets (targets are minimums)."""
+        entry = next((i for i in self.study.indicators if i.id == indicator), None)
+        return bool(entry is not None and entry.targets)
+
+    def pct(self, value) -> str:
+        """A proportion as a percentage (``0.097`` -> ``9.7``)."""
+        return formatting.number_text(value, 1, scale=100)
+
+    def points(self, value) -> str:
+        """A difference of proportions in percentage points, signed (``+2.7``, ``−7.3``)."""
+        return formatting.number_text(value, 1, signed=True, scale=100)
+
+    def interval(self, low, high) -> str:
+        return f"{self.pct(low)}–{self.pct(high)}"
+
+    def date_text(self, value) -> str:
+        if value is None or (not isinstance(value, int) and pd.isna(value)):
+            return formatting.MISSING
+        if isinstance(value, (int, np.integer)):
+            return self._t("dates.year", year=int(value))
+        stamp = pd.Timestamp(value)
+        return self._t("dates.day", year=stamp.year, month=stamp.month, day=stamp.day)
+
+    def fieldwork(self, wave: int) -> tuple:
+        rows = self.rows.fieldwork
+        rows = rows[rows["wave"] == wave]
+        if rows.empty or pd.isna(rows["first"].iloc[0]):
+            return None, None
+        return rows["first"].iloc[0], rows["last"].iloc[0]
+
+    # ---- which sections
+    def section_keys(self) -> list[str]:
+        """The sections this study and district support, in report order."""
+        keys = []
+        for key, need in SECTIONS.items():
+            if need and not self.capabilities[need]:
+                continue
+            if key == "change" and not [w for w in self.waves if w < self.wave]:
+                continue
+            if key == "pilot_appendix" and self.rows.effects.empty:
+                continue
+            keys.append(key)
+        return keys
+
+    def sections(self) -> list[Section]:
+        """Every section this study supports, in report order (what the notebook shows)."""
+        return [getattr(self, key)() for key in self.section_keys()]
+
+    # ---- front page
+    def front_matter(self) -> dict[str, str]:
+        """Title, date, data version, fieldwork and a suggested citation, for the first page."""
         study_title = study_label(self.study.config.title, self.lang, default=self.study.id)
-        return Section("title", self._t("title"), self._t("intro", study_title=study_title), level=1)
+        first, last = self.fieldwork(self.wave)
+        today = dt.date.today()
+        values = {"title": self._t("title"), "study_title": study_title, "date": self.date_text(pd.Timestamp(today)),
+                  "version": self.rows.data_version, "year": today.year}
+        values["fieldwork"] = (self._t("front.fieldwork_dates", first=self.date_text(first), last=self.date_text(last))
+                               if first is not None else self._t("front.fieldwork_year"))
+        values["citation"] = self._t("front.citation", **{k: v for k, v in values.items() if k != "fieldwork"})
+        return values
+
+    def title(self) -> Section:
+        """Heading (level 1), the front-page facts and what the report covers (the sections it has)."""
+        front = self.front_matter()
+        lines = [self._t("front.date", date=front["date"]), self._t("front.version", version=front["version"]),
+                 self._t("front.fieldwork", fieldwork=front["fieldwork"]),
+                 self._t("front.cite", citation=front["citation"])]
+        covered = [text(f"sections.{key}.title", self.lang, district=self.district_name, city=self.city_name,
+                        wave=self.wave, alpha=self.alpha_text)
+                   for key in self.section_keys() if key not in ("title", "key_findings")]
+        intro = self._t("intro", study_title=front["study_title"], sections=_join(covered, self.lang))
+        prose = "\n".join(f"- {line}" for line in lines) + "\n\n" + intro
+        return Section("title", front["title"], prose, level=1)
+
+    def key_findings(self) -> Section:
+        """要点 / Key findings: three to five sentences, each from a tested comparison."""
+        from survey.reports.findings import key_findings
+
+        return key_findings(self)
+
+    # ---- sample
+    def _psu_names(self) -> tuple[str, str]:
+        design = self.study.design
+        generic = lookup("design_units", self.lang)
+        variables = lookup("variables", self.lang)
+        psu = design.psu_label.get(self.lang) if design.psu_label else variables.get(design.psu, generic["psu"])
+        ssu = design.ssu_label.get(self.lang) if design.ssu_label else variables.get(design.ssu, generic["ssu"])
+        return psu, ssu
 
     def sample(self) -> Section:
-        """Sample and response: respondents, sampling units and make-up by wave; instruments scored."""
+        """Sample and response: respondents, sampling units, adult population and make-up; instruments scored."""
         sample = self.rows.sample
         district = sample[sample["district"] == self.district].sort_values("wave")
         city = sample[(sample["district"] == CITY) & (sample["wave"] == self.wave)]
         shown = pd.concat([district, city], ignore_index=True)
         headers = [self._t("columns.district_wave", wave=w) for w in district["wave"]] + \
                   [self._t("columns.city_wave")]
-        measures = lookup("sections.sample.measures", self.lang)
-        counts = ["respondents", "psus", "communities", "weighted_population"]
-        shares = ["share_urban", "share_women", "share_60_plus"]
-        values = {m: formatting.number(shown[m]) for m in counts} | {m: formatting.percent(shown[m]) for m in shares}
-        display = pd.DataFrame({headers[i]: [values[m].iloc[i] for m in counts + shares] for i in range(len(shown))})
-        display.insert(0, self._t("columns.measure"), [measures[m] for m in counts + shares])
+        psu, ssu = self._psu_names()
+        population = self.rows.population.set_index(["wave", "district"])
+        source = population["source"].reindex(pd.MultiIndex.from_frame(shown[["wave", "district"]])).to_numpy()
+        shown = shown.assign(population=population["population"].reindex(
+            pd.MultiIndex.from_frame(shown[["wave", "district"]])).to_numpy(), population_source=source)
+        rows = [("respondents", self._t("sections.sample.measures.respondents"),
+                 formatting.number(shown["respondents"]))]
+        def units(name: str) -> str:
+            label = self._t("sections.sample.measures.units", units=name)
+            return label[:1].upper() + label[1:]
+
+        if self.study.design.psu:
+            rows.append(("psus", units(psu), formatting.number(shown["psus"])))
+        if self.study.design.ssu and shown["communities"].notna().any():
+            rows.append(("communities", units(ssu), formatting.number(shown["communities"])))
+        kind = "margins" if (shown["population_source"] == "margins").all() else "design_weights"
+        rows.append(("population", self._t(f"sections.sample.measures.population_{kind}"),
+                     formatting.number(shown["population"])))
+        makeup = self.rows.makeup
+        for variable in self.study.config.subgroups:
+            labels = self._level_names(variable)
+            part = makeup[makeup["variable"] == variable]
+            for level in self._level_order(variable, part["level"]):
+                cells = part[part["level"] == level].set_index(["wave", "district"])["share"]
+                values = cells.reindex(pd.MultiIndex.from_frame(shown[["wave", "district"]])).fillna(0)
+                rows.append((f"{variable}={level}", self._t("sections.sample.measures.share",
+                                                            group=self._variable_label(variable),
+                                                            level=labels.get(level, level)),
+                             formatting.percent(pd.Series(values.to_numpy()))))
+        display = pd.DataFrame({self._t("columns.measure"): [label for _, label, _ in rows]})
+        for i, header in enumerate(headers):
+            display[header] = [values.iloc[i] for _, _, values in rows]
         sample_table = ReportTable("sample", self._t("sections.sample.table_caption"), display,
                                    shown.assign(district_name=np.where(shown["district"] == CITY, self.city_name,
-                                                                       self.district_name)))
+                                                                       self.district_name)),
+                                   notes=self.sentences([self._t(f"sections.sample.population_{kind}"),
+                                                         self._t("sections.sample.makeup_note")
+                                                         if self.study.config.subgroups else ""]))
+        completion_table = self._completion_table()
+        now = district[district["wave"] == self.wave]
+        if not len(now):
+            prose = self._t("sections.sample.no_sample")
+        else:
+            units = ""
+            if self.study.design.ssu and pd.notna(now["communities"].iloc[0]):
+                units = self._t("sections.sample.units_two", psus=int(now["psus"].iloc[0]), psu=psu,
+                                ssus=formatting.number(now["communities"]).iloc[0], ssu=ssu)
+            elif self.study.design.psu:
+                units = self._t("sections.sample.units_one", psus=int(now["psus"].iloc[0]), psu=psu)
+            prose = self._t("sections.sample.prose", respondents=formatting.number(now["respondents"]).iloc[0],
+                            units=units)
+        return self._finish(Section("sample", self._t("sections.sample.title"), prose,
+                                    [sample_table, completion_table]))
 
+    def _completion_table(self) -> ReportTable:
         completion = self.rows.completion
         completion = completion[completion["wave"] == self.wave]
         wide = completion.pivot(index="instrument", columns="district", values=["eligible", "share_scored"])
         instruments = [i for i in self.study.config.instruments if i in wide.index]
-        wide = wide.loc[instruments]
-        comp_display = pd.DataFrame({
-            self._t("columns.instrument"): [label_of("instruments", i, self.lang) for i in instruments],
+        wide = wide.loc[instruments].reindex(columns=pd.MultiIndex.from_product(
+            [["eligible", "share_scored"], [self.district, CITY]]))
+        names = [self.instrument_name(i) for i in instruments]
+        display = pd.DataFrame({
+            self._t("columns.instrument"): names,
             self._t("columns.eligible_district"): formatting.number(wide[("eligible", self.district)]).to_numpy(),
             self._t("columns.scored_district"): formatting.percent(wide[("share_scored", self.district)]).to_numpy(),
             self._t("columns.scored_city"): formatting.percent(wide[("share_scored", CITY)]).to_numpy(),
         })
-        completion_table = ReportTable("completion", self._t("sections.sample.completion_caption"), comp_display,
-                                       completion.reset_index(drop=True),
-                                       notes=self._t("sections.sample.completion_notes"))
-        now = district[district["wave"] == self.wave]
-        prose = self._t("sections.sample.prose", respondents=formatting.number(now["respondents"]).iloc[0],
-                        psus=int(now["psus"].iloc[0]),
-                        communities=formatting.number(now["communities"]).iloc[0]) if len(now) else \
-            self._t("sections.sample.no_sample")
-        return self._finish(Section("sample", self._t("sections.sample.title"), prose,
-                                    [sample_table, completion_table]))
+        return ReportTable("completion", self._t("sections.sample.completion_caption"), display,
+                           completion.reset_index(drop=True), notes=self._t("sections.sample.completion_notes"))
 
-    def _indicator_rows(self) -> pd.DataFrame:
-        """Per indicator: the district's and the city's headline estimate (and standardised) this wave."""
+    def instrument_name(self, instrument_id: str) -> str:
+        """The short label of the language file, else the instrument file's own name."""
+        known = lookup("instruments", self.lang)
+        if instrument_id in known:
+            return str(known[instrument_id])
+        name = self.study.instruments[instrument_id].name
+        return str(name.get("zh-CN" if self.lang == "zh" else "en") or name.get("en") or instrument_id)
+
+    # ---- key indicators and comparisons with the city
+    def indicator_rows(self) -> pd.DataFrame:
+        """Per indicator: the district's and the city's comparison-rate estimate this wave, and the test."""
         prev = self.rows.prevalence
         now = prev[prev["wave"] == self.wave]
-        cols = ["estimate", "ci_low", "ci_high", "n", "flag"] + (["flag_reason"] if "flag_reason" in prev else [])
+        cols = ["estimate", "ci_low", "ci_high", "n", "flag", "flag_reason"]
         head = now[now["method"] == self.method]
         own = head[head["district"] == self.district].set_index("indicator")[cols]
         city = head[head["district"] == CITY].set_index("indicator")[cols].add_prefix("city_")
         ids = [i.id for i in self.indicators]
         table = pd.DataFrame(index=pd.Index(ids, name="indicator")).join(own).join(city)
+        tests = self.rows.versus_city
+        tests = tests[(tests["wave"] == self.wave)].set_index("indicator")
+        test_cols = {"estimate": "difference", "ci_low": "difference_ci_low", "ci_high": "difference_ci_high",
+                     "p_value": "p_value", "estimate_rest": "rest_estimate", "direction": "compared_with_rest"}
+        table = table.join(tests[list(test_cols)].rename(columns=test_cols))
+        table["compared_with_rest"] = table["compared_with_rest"].fillna("untested")
         std = now[(now["method"] == "standardised") & (now["district"] == self.district)].set_index("indicator")
         if len(std) and self.method != "standardised":
-            table = table.join(std[["estimate", "ci_low", "ci_high", "flag"]].add_prefix("standardised_"))
+            table = table.join(std[["estimate", "ci_low", "ci_high", "n", "flag", "flag_reason"]]
+                               .add_prefix("standardised_"))
         table = table.reset_index()
         table.insert(1, "label", [self._indicator_label(i) for i in ids])
         table.insert(2, "population", [study_label(i.population, self.lang) for i in self.indicators])
         table.insert(3, "method", self.method)
         return table
 
+    def comparison_cell(self, direction: str, difference) -> str:
+        if direction in ("higher", "lower"):
+            return self._t(f"comparison.{direction}", difference=self.points(difference))
+        return self._t(f"comparison.{direction}")
+
     def key_indicators(self) -> Section:
-        """Key indicators with 95% CIs beside the city's, as a table and a figure."""
-        table = self._indicator_rows()
-        city = table[["city_estimate", "city_ci_low", "city_ci_high", "city_flag"]].set_axis(
-            ["estimate", "ci_low", "ci_high", "flag"], axis=1)
+        """Key indicators with 95% CIs and n, beside the city's, and each tested against the rest of the city."""
+        table = self.indicator_rows()
+        city = table[[c for c in table.columns if c.startswith("city_")]].rename(columns=lambda c: c[5:])
         display = pd.DataFrame({
             self._t("columns.indicator"): table["label"],
-            self._t("columns.population"): table["population"],
+            self._t("columns.population"): table["population"].replace("", formatting.MISSING),
             self._t("columns.district_percent"): formatting.percent_with_ci(table),
+            self._t("columns.n"): formatting.number(table["n"]),
+            self._t("columns.versus_rest"): [self.comparison_cell(d, v) for d, v in
+                                             zip(table["compared_with_rest"], table["difference"], strict=True)],
             self._t("columns.city_percent"): formatting.percent_with_ci(city),
+            self._t("columns.city_n"): formatting.number(city["n"]),
         })
+        shown = [table[["estimate", "n", "flag", "flag_reason"]], city[["estimate", "n", "flag", "flag_reason"]]]
         if "standardised_estimate" in table:
-            std = table[["standardised_estimate", "standardised_ci_low", "standardised_ci_high",
-                         "standardised_flag"]].set_axis(["estimate", "ci_low", "ci_high", "flag"], axis=1)
+            std = table[[c for c in table.columns if c.startswith("standardised_")]].rename(columns=lambda c: c[13:])
             display[self._t("columns.standardised_percent")] = formatting.percent_with_ci(std)
-        display[self._t("columns.n")] = formatting.number(table["n"])
-        side = formatting.ci_side(table, table["city_estimate"]).where(table["flag"].astype(str) != "suppress",
-                                                                       "unknown")
-        table["compared_with_city"] = side.to_numpy()
-        prose = [self._t("sections.key_indicators.prose", method=label_of("methods", self.method, self.lang))]
-        above, below = table.loc[side == "above", "label"].tolist(), table.loc[side == "below", "label"].tolist()
-        if above:
-            prose.append(self._t("sections.key_indicators.above", indicators=_join(above, self.lang)))
-        if below:
-            prose.append(self._t("sections.key_indicators.below", indicators=_join(below, self.lang)))
-        if not above and not below:
-            prose.append(self._t("sections.key_indicators.none_differ"))
+            shown.append(std[["estimate", "n", "flag", "flag_reason"]])
+        if not any(i.population for i in self.indicators):
+            display = display.drop(columns=[self._t("columns.population")])
+        prose = [self._t("sections.key_indicators.prose", method=self._method_label())]
+        prose.append(self.comparison_sentence(table))
+        notes = self._notes(self._t("sections.key_indicators.notes", method=self._method_label()),
+                            self._t("comparison.note", method=self._method_label()),
+                            shown=pd.concat(shown, ignore_index=True))
         fig = figures.estimates_beside_city(table, district_name=self.district_name, city_name=self.city_name,
                                             xlabel=self._t("axes.percent_ci"))
-        notes = " ".join([self._t("sections.key_indicators.notes"), self._marks_note()])
+        caption = self._t("figures.key_indicators.caption", method=self._method_label())
+        alt = self._t("figures.key_indicators.alt", values=self._values_text(table))
         return self._finish(Section(
-            "key_indicators", self._t("sections.key_indicators.title"), " ".join(prose),
+            "key_indicators", self._t("sections.key_indicators.title"), self.sentences(prose),
             [ReportTable("key_indicators", self._t("sections.key_indicators.table_caption"), display, table, notes)],
-            [ReportFigure("key_indicators", fig)]))
+            [ReportFigure("key_indicators", fig, alt=alt, caption=caption)]))
 
-    def change(self) -> Section:
-        """Change between the two latest waves up to this one, with 95% CIs, district and city."""
-        change = self._headline(self.rows.change)
+    def _values_text(self, table: pd.DataFrame) -> str:
+        """``label 9.7% (7.6–12.4)`` per published row, for alt text."""
+        ok = marks.unmarked(table)
+        items = [self._t("figures.value", label=r.label, value=self.pct(r.estimate),
+                         interval=self.interval(r.ci_low, r.ci_high))
+                 for r, keep in zip(table.itertuples(), ok, strict=True) if keep and pd.notna(r.estimate)]
+        return _join(items, self.lang) or self._t("figures.no_values")
+
+    def comparison_sentence(self, table: pd.DataFrame) -> str:
+        """Which indicators are significantly higher or lower than in the rest of the city (from the tests)."""
+        higher = table.loc[table["compared_with_rest"] == "higher", "label"].tolist()
+        lower = table.loc[table["compared_with_rest"] == "lower", "label"].tolist()
+        same = table.loc[table["compared_with_rest"] == "no_difference", "label"].tolist()
+        parts = []
+        if higher:
+            parts.append(self._t("comparison.sentence_higher", indicators=_join(higher, self.lang)))
+        if lower:
+            parts.append(self._t("comparison.sentence_lower", indicators=_join(lower, self.lang)))
+        if same and (higher or lower):
+            parts.append(self._t("comparison.sentence_rest_same", count=len(same)))
+        elif same:
+            parts.append(self._t("comparison.sentence_none_differ"))
+        return self.sentences(parts)
+
+    # ---- change
+    def change_rows(self) -> pd.DataFrame:
+        """The change from the previous wave to this one: district and city, tested at the study's level."""
         earlier = [w for w in self.waves if w < self.wave]
-        if not earlier:
-            return self._finish(Section("change", self._t("sections.change.title"),
-                                        self._t("sections.change.first_wave")))
         before = earlier[-1]
-        if "wave_to" in change.columns:
-            change = change[change["wave_to"].astype(int) == self.wave]
-        if "wave_from" in change.columns:
-            change = change[change["wave_from"].astype(int) == before]
+        change = self.rows.change_tests
+        change = change[(change["method"] == self.method) & (change["wave_to"].astype(int) == self.wave)
+                        & (change["wave_from"].astype(int) == before)]
         ids = [i.id for i in self.indicators]
-        cols = ["estimate", "ci_low", "ci_high"]
+        cols = ["estimate", "se", "ci_low", "ci_high", "p_value", "direction", "flag", "flag_reason"]
         own = change[change["district"] == self.district].set_index("indicator")[cols]
         city = change[change["district"] == CITY].set_index("indicator")[cols].add_prefix("city_")
         table = pd.DataFrame(index=pd.Index(ids, name="indicator")).join(own).join(city).reset_index()
         table.insert(1, "label", [self._indicator_label(i) for i in ids])
         table.insert(2, "wave_from", before)
         table.insert(3, "wave_to", self.wave)
-        prev = self._headline(self.rows.prevalence)
-        prev = prev[prev["district"] == self.district].pivot_table(index="indicator", columns="wave",
-                                                                    values="estimate", aggfunc="first")
-        flags = self._headline(self.rows.prevalence)
-        flags = flags[flags["district"] == self.district].pivot_table(index="indicator", columns="wave",
-                                                                       values="flag", aggfunc="first")
+        table["direction"] = table["direction"].fillna("untested")
+        prev = self.rows.prevalence
+        prev = prev[(prev["method"] == self.method) & (prev["district"] == self.district)]
         for w in (before, self.wave):
-            table[f"estimate_{w}"] = table["indicator"].map(prev[w]) if w in prev else np.nan
-            table[f"flag_{w}"] = table["indicator"].map(flags[w]) if w in flags else np.nan
-        display = pd.DataFrame({self._t("columns.indicator"): table["label"]})
-        for w in (before, self.wave):
-            display[self._t("columns.district_wave", wave=w)] = formatting.percent_with_ci(
-                table[[f"estimate_{w}", f"flag_{w}"]].set_axis(["estimate", "flag"], axis=1)
-                .assign(ci_low=np.nan, ci_high=np.nan))
-        suppressed = (table[f"flag_{before}"] == "suppress") | (table[f"flag_{self.wave}"] == "suppress")
-        if "flag" in change.columns:
-            own_flags = change[change["district"] == self.district].set_index("indicator")["flag"]
-            suppressed |= table["indicator"].map(own_flags).eq("suppress")
-        table["suppressed"] = suppressed.to_numpy()
-        display[self._t("columns.district_change")] = formatting.points_with_ci(table).where(
-            ~suppressed, formatting.SUPPRESSED)
-        display[self._t("columns.city_change")] = formatting.points_with_ci(
-            table[["city_estimate", "city_ci_low", "city_ci_high"]].set_axis(cols, axis=1))
-        side = formatting.ci_side(table, 0.0).where(~suppressed, "unknown")
-        table["direction"] = side.map({"above": "increase", "below": "decrease", "overlaps": "no_clear_change",
-                                       "unknown": "unknown"}).to_numpy()
-        prose = [self._t("sections.change.prose", before=before)]
-        up, down = table.loc[side == "above", "label"].tolist(), table.loc[side == "below", "label"].tolist()
-        if up:
-            prose.append(self._t("sections.change.increased", indicators=_join(up, self.lang)))
-        if down:
-            prose.append(self._t("sections.change.decreased", indicators=_join(down, self.lang)))
-        if not up and not down:
-            prose.append(self._t("sections.change.none_changed"))
-        fig = figures.changes_beside_city(table, district_name=self.district_name, city_name=self.city_name,
-                                          xlabel=self._t("axes.change_points", before=before))
-        return self._finish(Section(
-            "change", self._t("sections.change.title"), " ".join(prose),
-            [ReportTable("change", self._t("sections.change.table_caption", before=before), display, table,
-                         self._t("sections.change.notes"))],
-            [ReportFigure("change", fig)]))
+            rows = prev[prev["wave"] == w].set_index("indicator")
+            for column in ("estimate", "ci_low", "ci_high", "n", "flag", "flag_reason"):
+                table[f"{column}_{w}"] = table["indicator"].map(rows[column]) if len(rows) else np.nan
+        return table
 
+    def change(self) -> Section:
+        """Change between the previous wave and this one, with CIs, district and city, tested."""
+        table = self.change_rows()
+        before = int(table["wave_from"].iloc[0])
+        display = pd.DataFrame({self._t("columns.indicator"): table["label"]})
+        shown = []
+        for w in (before, self.wave):
+            wave_rows = table[[f"{c}_{w}" for c in ("estimate", "ci_low", "ci_high", "n", "flag", "flag_reason")]]
+            wave_rows = wave_rows.set_axis(["estimate", "ci_low", "ci_high", "n", "flag", "flag_reason"], axis=1)
+            display[self._t("columns.district_wave", wave=w)] = formatting.with_n(
+                formatting.percent_with_ci(wave_rows), wave_rows["n"])
+            shown.append(wave_rows)
+        untested = table["direction"].eq("untested")
+        withheld = table["flag"].eq("suppress") | pd.concat(
+            [marks.mark_kinds(rows)["suppressed"] for rows in shown], axis=1).any(axis=1)
+        display[self._t("columns.district_change")] = formatting.points_with_ci(table).where(
+            ~untested, np.where(withheld, marks.SUPPRESSED, marks.NOT_APPLICABLE))
+        display[self._t("columns.change_verdict")] = [self._t(f"change.{d}") for d in table["direction"]]
+        display[self._t("columns.city_change")] = formatting.points_with_ci(
+            table[["city_estimate", "city_ci_low", "city_ci_high"]].set_axis(["estimate", "ci_low", "ci_high"],
+                                                                             axis=1))
+        prose = [self._t("sections.change.prose", before=before, method=self._method_label())]
+        prose.append(self.change_sentence(table, before))
+        fig = figures.changes_beside_city(table.assign(suppressed=untested), district_name=self.district_name,
+                                          city_name=self.city_name, xlabel=self._t("axes.change_points", before=before))
+        alt = self._t("figures.change.alt", before=before, values=self._change_values(table))
+        return self._finish(Section(
+            "change", self._t("sections.change.title"), self.sentences(prose),
+            [ReportTable("change", self._t("sections.change.table_caption", before=before), display, table,
+                         self._notes(self._t("sections.change.notes"), shown=pd.concat(shown, ignore_index=True)))],
+            [ReportFigure("change", fig, alt=alt, caption=self._t("figures.change.caption", before=before))]))
+
+    def _change_values(self, table: pd.DataFrame) -> str:
+        items = [self._t("figures.change_value", label=r.label, value=self.points(r.estimate),
+                         low=self.points(r.ci_low), high=self.points(r.ci_high))
+                 for r in table.itertuples() if r.direction != "untested" and pd.notna(r.estimate)]
+        return _join(items, self.lang) or self._t("figures.no_values")
+
+    def change_sentence(self, table: pd.DataFrame, before: int) -> str:
+        up = table.loc[table["direction"] == "increase", "label"].tolist()
+        down = table.loc[table["direction"] == "decrease", "label"].tolist()
+        same = table["direction"].eq("no_difference").sum()
+        parts = []
+        if up:
+            parts.append(self._t("change.sentence_up", before=before, indicators=_join(up, self.lang)))
+        if down:
+            parts.append(self._t("change.sentence_down", before=before, indicators=_join(down, self.lang)))
+        if same and (up or down):
+            parts.append(self._t("change.sentence_rest_same", count=int(same)))
+        elif same:
+            parts.append(self._t("change.sentence_none", before=before))
+        return self.sentences(parts)
+
+    # ---- targets and subgroups (survey.reports.targets, survey.reports.subgroups)
     def targets(self) -> Section:
-        """Indicators with policy targets (literacy: Healthy China Action) against those targets."""
-        with_targets = [i for i in self.indicators if i.targets]
-        if not with_targets:
-            return self._finish(Section("targets", self._t("sections.targets.title"),
-                                        self._t("sections.targets.none")))
-        prev = self._headline(self.rows.prevalence)
-        tables, figs, prose = [], [], [self._t("sections.targets.prose")]
-        for indicator in with_targets:
-            targets = {str(year): float(value) for year, value in indicator.targets.items()}
-            rows = prev[(prev["indicator"] == indicator.id) & prev["wave"].isin(self.waves)
-                        & (prev["wave"] <= self.wave)].copy()
-            rows["district"] = np.where(rows["district"] == CITY, "city", "district")
-            rows = rows.sort_values(["district", "wave"]).reset_index(drop=True)
-            for year, value in targets.items():
-                side = formatting.ci_side(rows, value)
-                rows[f"target_{year}"] = value
-                rows[f"status_{year}"] = side.map({"above": "met", "below": "not_met", "overlaps": "uncertain",
-                                                   "unknown": "unknown"}).where(rows["flag"] != "suppress", "unknown")
-            label = self._indicator_label(indicator.id)
-            display = pd.DataFrame({
-                self._t("columns.area"): np.where(rows["district"] == "city", self.city_name, self.district_name),
-                self._t("columns.wave"): rows["wave"].astype(int).astype(str),
-                self._t("columns.percent_ci"): formatting.percent_with_ci(rows),
-            })
-            for year, value in targets.items():
-                display[self._t("columns.target_status", year=year, value=f"{value * 100:.0f}")] = \
-                    rows[f"status_{year}"].map(lambda s: label_of("target_status", s, self.lang))
-            own_now = rows[(rows["district"] == "district") & (rows["wave"] == self.wave)]
-            if len(own_now) and own_now["flag"].iloc[0] != "suppress":
-                met = [year for year in targets if own_now[f"status_{year}"].iloc[0] == "met"]
-                prose.append(self._t("sections.targets.district_now", indicator=label,
-                                     value=formatting.percent(own_now["estimate"]).iloc[0],
-                                     low=formatting.percent(own_now["ci_low"]).iloc[0],
-                                     high=formatting.percent(own_now["ci_high"]).iloc[0],
-                                     met=_join(met, self.lang) if met else self._t("sections.targets.no_target_met")))
-            tables.append(ReportTable(f"targets_{indicator.id}", self._t("sections.targets.table_caption",
-                                                                             indicator=label), display, rows,
-                                      self._t("sections.targets.notes")))
-            figs.append(ReportFigure(f"targets_{indicator.id}", figures.literacy_against_targets(
-                rows, {y: v for y, v in targets.items()}, district_name=self.district_name,
-                city_name=self.city_name, ylabel=self._t("axes.indicator_percent", indicator=label),
-                target_label=lookup("axes.target_line", self.lang))))
-        return self._finish(Section("targets", self._t("sections.targets.title"), " ".join(prose), tables, figs))
+        """Indicators with targets against each target, with the target year taken into account."""
+        from survey.reports.targets import targets_section
+
+        return targets_section(self)
+
+    def _variable_label(self, variable: str) -> str:
+        return label_of("subgroup_variables", variable, self.lang)
+
+    def _level_names(self, variable: str) -> dict[str, str]:
+        try:
+            names = {_level_key(k): str(v) for k, v in self.study.level_labels(variable, self.lang).items()}
+        except ConfigError:
+            names = {}
+        if variable == "age_group":
+            names = {k: names.get(k, k) + self._t("age_suffix") for k in
+                     (self.study.config.age_groups.labels if self.study.config.age_groups else names)}
+        return names
+
+    def _level_order(self, variable: str, levels: pd.Series) -> list[str]:
+        present = list(dict.fromkeys(levels.astype(str)))
+        declared = list(self._level_names(variable))
+        ordered = [lv for lv in declared if lv in present]
+        rest = sorted((lv for lv in present if lv not in ordered),
+                      key=lambda x: (0, float(x)) if x.replace(".", "", 1).isdigit() else (1, x))
+        return ordered + rest
 
     def subgroups(self) -> Section:
-        """Indicators by sex, age group, urban/rural and education, unreliable cells suppressed."""
-        sub = self._headline(self.rows.subgroups)
-        sub = sub[(sub["wave"] == self.wave) & (sub["district"] == self.district)].copy()
-        variables = [v for v in SUBGROUP_VARIABLES if v in set(sub["variable"])]
-        variables += sorted(set(sub["variable"]) - set(variables))
-        names = lookup("subgroup_variables", self.lang)
-        level_names = {}
-        for variable in variables:
-            try:
-                level_names[variable] = {_level_key(k): v for k, v in self.study.level_labels(variable, self.lang)
-                                         .items()}
-            except ConfigError:
-                level_names[variable] = {}
-        sub["variable_label"] = sub["variable"].map(lambda v: names.get(v, v))
-        sub["level_label"] = [level_names.get(v, {}).get(lv, lv) + (self._t("age_suffix") if v == "age_group" else "")
-                              for v, lv in zip(sub["variable"], sub["level"], strict=True)]
-        sub["cell"] = formatting.percent_with_ci(sub).to_numpy()
-        sub["label"] = sub["indicator"].map(self._indicator_label)
-        order = {v: i for i, v in enumerate(variables)}
-        sub["_v"] = sub["variable"].map(order)
-        sub["_l"] = sub["level"].map(lambda x: (0, float(x)) if x.replace(".", "", 1).isdigit() else (1, x))
-        sub = sub.sort_values(["_v", "_l"])
-        ids = [i.id for i in self.indicators if i.id in set(sub["indicator"])]
-        wide = sub.pivot_table(index=["_v", "_l", "variable_label", "level_label"], columns="indicator",
-                               values="cell", aggfunc="first").reset_index()
-        display = pd.DataFrame({self._t("columns.subgroup"): wide["variable_label"],
-                                self._t("columns.level"): wide["level_label"]})
-        for indicator in ids:
-            display[self._indicator_label(indicator)] = wide[indicator].fillna(formatting.MISSING).to_numpy()
-        data = sub.drop(columns=["_v", "_l", "cell"]).reset_index(drop=True)
-        n_suppressed = int((sub["flag"] == "suppress").sum())
-        prose = self._t("sections.subgroups.prose", suppressed=n_suppressed, cells=len(sub))
-        notes = " ".join([self._t("sections.subgroups.notes"), self._marks_note()])
-        return self._finish(Section("subgroups", self._t("sections.subgroups.title"), prose,
-                                    [ReportTable("subgroups", self._t("sections.subgroups.table_caption"),
-                                                 display, data, notes)]))
+        """Indicators by each declared subgroup variable, n beside every percentage, marks by the rule that fired."""
+        from survey.reports.subgroups import subgroups_section
 
+        return subgroups_section(self)
+
+    # ---- pilot
     def pilot(self) -> Section:
-        """The pilot programme's effect, where the district is a pilot; a sentence otherwise."""
-        start = self.rows.pilot_start
-        title = self._t("sections.pilot.title")
-        if start is None:
-            return self._finish(Section("pilot", title, self._t("sections.pilot.not_pilot")))
-        effects = self.rows.effects.copy()
-        if effects.empty:
-            return self._finish(Section("pilot", title, self._t("sections.pilot.no_effects", start=start)))
-        shown = effects[effects["model"].isin(PILOT_MODELS) & effects["method"].isin(PILOT_METHODS)]
-        shown = shown if len(shown) else effects
-        order = {name: i for i, name in enumerate(dict.fromkeys(effects["indicator"]))}
-        methods = {name: i for i, name in enumerate(PILOT_METHODS)}
-        shown = shown.assign(_i=shown["indicator"].map(order), _m=shown["method"].map(methods))
-        shown = shown.sort_values(["_i", "_m"], kind="stable").drop(columns=["_i", "_m"])
-        proportion_ids = {i.id for i in self.study.indicators}
-        is_ratio = shown["model"].astype(str).str.contains(r"odds|(?:^|_)or(?:$|_)", regex=True)
-        scale = np.where(shown["indicator"].isin(proportion_ids) & ~is_ratio, 100.0, 1.0)
-        unit = np.where(is_ratio, "odds_ratio", np.where(scale == 100.0, "percentage_points", "score_points"))
-        values = shown[["estimate", "ci_low", "ci_high"]].mul(scale, axis=0)
-        display = pd.DataFrame({
-            self._t("columns.outcome"): shown["indicator"].map(self._indicator_label).to_numpy(),
-            self._t("columns.model"): shown["model"].map(lambda m: label_of("effect_models", m, self.lang)).to_numpy(),
-            self._t("columns.inference"): shown["method"].map(
-                lambda m: label_of("effect_methods", m, self.lang)).to_numpy(),
-            self._t("columns.effect"): formatting.points_with_ci(values, digits=2, scale=1).to_numpy(),
-            self._t("columns.unit"): [label_of("effect_units", u, self.lang) for u in unit],
-        })
-        if "p_value" in shown:
-            p_values = shown["p_value"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}", na_action="ignore")
-            display[self._t("columns.p_value")] = p_values.fillna(formatting.MISSING).to_numpy()
-        prose = self._t("sections.pilot.prose", start=start)
-        return self._finish(Section("pilot", title, prose, [
-            ReportTable("pilot_effects", self._t("sections.pilot.table_caption"), display,
-                        effects.reset_index(drop=True), self._t("sections.pilot.notes"))]))
+        from survey.reports.pilot import pilot_section
 
+        return pilot_section(self)
+
+    def pilot_appendix(self) -> Section:
+        from survey.reports.pilot import pilot_appendix
+
+        return pilot_appendix(self)
+
+    # ---- services
     def services(self) -> Section:
-        """Mental-health service indicators per 100,000 residents by year, district and city."""
+        """Service counts per 100,000 residents by year, district and city (every count column of the table)."""
         services = self.rows.services.copy()
         title = self._t("sections.services.title")
-        counts = [c for c in SERVICE_RATES if c in services.columns]
+        counts = [c for c in services.columns if c not in SERVICE_KEYS and pd.api.types.is_numeric_dtype(services[c])]
         if services.empty or not counts:
             return self._finish(Section("services", title, self._t("sections.services.none")))
+        known = lookup("sections.services.measures", self.lang)
+        measures = {f"{c}_per_100k": known.get(c, c) for c in counts}
         for count in counts:
-            services[SERVICE_RATES[count]] = services[count] / services["population"] * PER_RESIDENTS
-        services["district"] = np.where(services["district"] == CITY, "city", "district")
-        services = services.sort_values(["year", "district"]).reset_index(drop=True)
-        rates = [SERVICE_RATES[c] for c in counts]
-        measures = lookup("sections.services.measures", self.lang)
-        wide = services.pivot(index="year", columns="district", values=rates)
+            services[f"{count}_per_100k"] = services[count] / services["population"] * PER_RESIDENTS
+        services["area"] = np.where(services["district"] == CITY, "city", "district")
+        services = services.sort_values(["year", "area"]).reset_index(drop=True)
+        rates = list(measures)
+        wide = services.pivot(index="year", columns="area", values=rates)
         display = pd.DataFrame({self._t("columns.year"): wide.index.astype(str)})
         for rate in rates:
             display[self._t("columns.measure_district", measure=measures[rate])] = \
                 formatting.number(wide[(rate, "district")], 1).to_numpy()
             display[self._t("columns.measure_city", measure=measures[rate])] = \
                 formatting.number(wide[(rate, "city")], 1).to_numpy()
-        last = services[services["year"] == services["year"].max()].set_index("district")
+        last = services[services["year"] == services["year"].max()].set_index("area")
         prose = self._t("sections.services.prose", year=int(services["year"].max()),
                         population=formatting.number(pd.Series([last.loc["district", "population"]])).iloc[0])
-        fig = figures.services_over_years(services, {r: measures[r] for r in rates},
+        fig = figures.services_over_years(services.assign(district=services["area"]), measures,
                                           district_name=self.district_name, city_name=self.city_name,
                                           pilot_start=self.rows.pilot_start,
-                                          pilot_label=self._t("sections.services.pilot_line"))
+                                          pilot_label=self._t("sections.services.pilot_line"),
+                                          ylabel=self._t("axes.per_100k"), xlabel=self._t("axes.year"))
+        alt = self._t("figures.services.alt", measures=_join(list(measures.values()), self.lang),
+                      first=int(services["year"].min()), last=int(services["year"].max()))
         return self._finish(Section("services", title, prose, [
-            ReportTable("services", self._t("sections.services.table_caption"), display, services,
-                        self._t("sections.services.notes"))], [ReportFigure("services", fig)]))
+            ReportTable("services", self._t("sections.services.table_caption"), display,
+                        services.drop(columns=["district"]).rename(columns={"area": "district"}),
+                        self._t("sections.services.notes"))],
+            [ReportFigure("services", fig, alt=alt, caption=self._t("figures.services.caption"))]))
 
+    # ---- data quality, definitions, methods
     def data_quality(self) -> Section:
         """Validation findings of this wave: in the district's kept rows and city-wide."""
         quality = self.rows.quality
@@ -466,50 +601,41 @@ class DistrictReport:
         table.columns = ["issue", "action", "district_count", "city_count"]
         rejected = table["action"] == "rejected"
         display = pd.DataFrame({
-            self._t("columns.finding"): table["issue"].map(lambda s: label_of("issues", s, self.lang)),
+            self._t("columns.finding"): table["issue"].map(self.issue_label),
             self._t("columns.action"): table["action"].map(lambda s: label_of("actions", s, self.lang)),
-            self._t("columns.count_district"): formatting.number(table["district_count"].where(
-                ~rejected | table["district_count"].notna())).where(~rejected, formatting.MISSING),
+            self._t("columns.count_district"): formatting.number(table["district_count"].fillna(0)).where(
+                ~rejected, marks.NOT_APPLICABLE),
             self._t("columns.count_city"): formatting.number(table["city_count"]),
         })
         sample = self.rows.sample
         kept = sample[(sample["district"] == self.district) & (sample["wave"] == self.wave)]["respondents"]
-        prose = self._t("sections.data_quality.prose",
-                        kept=formatting.number(kept).iloc[0] if len(kept) else formatting.MISSING,
-                        rejected=int(table.loc[rejected, "city_count"].sum()))
+        kept = formatting.number(kept).iloc[0] if len(kept) else formatting.MISSING
+        if table.empty:
+            return self._finish(Section("data_quality", self._t("sections.data_quality.title"),
+                                        self._t("sections.data_quality.no_findings", kept=kept)))
+        prose = self._t("sections.data_quality.prose", kept=kept, rejected=int(table.loc[rejected, "city_count"].sum()))
+        notes = self._t("sections.data_quality.notes", mark=marks.NOT_APPLICABLE) if rejected.any() else ""
         return self._finish(Section("data_quality", self._t("sections.data_quality.title"), prose, [
-            ReportTable("data_quality", self._t("sections.data_quality.table_caption"), display, table,
-                        self._t("sections.data_quality.notes"))]))
+            ReportTable("data_quality", self._t("sections.data_quality.table_caption"), display, table, notes)]))
+
+    def issue_label(self, issue: str) -> str:
+        """A validation finding in words: listed ones, else ``<variable>_out_of_range``/``_missing`` by pattern."""
+        known = lookup("issues", self.lang)
+        if issue in known:
+            return str(known[issue])
+        variables = lookup("variables", self.lang)
+        for suffix in ("out_of_range", "missing"):
+            if issue.endswith("_" + suffix):
+                variable = issue.removesuffix("_" + suffix)
+                return self._t(f"issue_patterns.{suffix}", variable=variables.get(variable, variable))
+        return issue
+
+    def definitions(self) -> Section:
+        from survey.reports.methods import definitions_section
+
+        return self._finish(definitions_section(self))
 
     def methods(self) -> Section:
-        """Methods note: design, weighting, CI method, suppression rules, software version."""
-        design = self.study.design
-        variables = lookup("variables", self.lang)
-        strata = _join([variables.get(s, s) for s in design.strata], self.lang)
-        psu = design.psu_label.get(self.lang) if design.psu_label else variables.get(design.psu, design.psu)
-        ssu = design.ssu_label.get(self.lang) if design.ssu_label else variables.get(design.ssu, design.ssu)
-        stages = self._t(f"sections.methods.stages_{('none', 'one', 'two')[design.n_stages]}", psu=psu, ssu=ssu)
-        if self.method == "crude" and design.weight_note:
-            weighting = self._t("sections.methods.weighting_note", note=design.weight_note.get(self.lang))
-        elif f"weighting_{self.method}" in lookup("sections.methods", self.lang):
-            weighting = self._t(f"sections.methods.weighting_{self.method}")
-        else:
-            weighting = self._t("sections.methods.weighting_crude")
-        parts = [self._t("sections.methods.design", strata=strata or formatting.MISSING, stages=stages),
-                 weighting,
-                 self._t("sections.methods.intervals"),
-                 self._t("sections.methods.change"),
-                 self._t("sections.methods.suppression", suppressed=formatting.SUPPRESSED,
-                         caution=formatting.CAUTION),
-                 self._t("sections.methods.software", version=survey.__version__)]
-        if design.fpc:
-            parts.insert(1, self._t("sections.methods.fpc", psu=psu))
-        if design.ssu:
-            parts.insert(1, self._t("sections.methods.second_stage", psu=psu, ssu=ssu))
-        prose = "\n".join(f"- {p}" for p in parts)
-        return Section("methods", self._t("sections.methods.title"), prose)
+        from survey.reports.methods import methods_section
 
-    def sections(self) -> list[Section]:
-        """Every section in report order (what the notebook shows)."""
-        return [self.title(), self.sample(), self.key_indicators(), self.change(), self.targets(),
-                self.subgroups(), self.pilot(), self.services(), self.data_quality(), self.methods()]
+        return methods_section(self)

@@ -1,9 +1,10 @@
 """Numbers as a report shows them: percentages with their 95% CI, changes in points, marks.
 
-Publication flags (from :mod:`survey.estimation.publication`) become marks: a suppressed
-estimate is replaced by :data:`SUPPRESSED`; one to read with caution (``footnote`` or
-``review``) keeps its value followed by :data:`CAUTION`. The legend of each mark is in the
-language files (``marks``).
+Publication flags (from :mod:`survey.estimation.publication`) become the marks of
+:mod:`survey.reports.marks`: a suppressed estimate is replaced by ``‡``, a cell that does not
+apply (n = 0) by ``—``; a published one keeps its value followed by the mark of the rule that
+fired (``†`` footnote, ``§`` df < 8, ``¶`` p = 0 or 1, ...). :func:`survey.reports.marks.legend`
+explains the marks a table holds.
 
 Example
 -------
@@ -19,10 +20,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SUPPRESSED = "‡"
+from survey.reports.marks import NOT_APPLICABLE, SUPPRESSED, with_marks
+
 CAUTION = "†"
 MISSING = "–"
 CAUTION_FLAGS = ("footnote", "review")
+__all__ = ["CAUTION", "MISSING", "NOT_APPLICABLE", "SUPPRESSED", "ci_side", "number", "percent", "percent_with_ci",
+           "points_with_ci", "with_n"]
 
 
 def _half_up(values: pd.Series, digits: int) -> pd.Series:
@@ -41,23 +45,52 @@ def _number(values: pd.Series, digits: int, signed: bool = False) -> pd.Series:
     return text.where(values.notna(), MISSING).astype(object)
 
 
+def number_text(value, digits: int = 1, signed: bool = False, scale: float = 1.0) -> str:
+    """One number as :func:`_number` writes it (half up, minus sign, no ``-0.0``), without a Series.
+
+    >>> number_text(0.2345, 1, scale=100), number_text(-0.0004, 1, signed=True, scale=100)
+    ('23.5', '0.0')
+    """
+    try:
+        value = float(value) * scale
+    except (TypeError, ValueError):
+        return MISSING
+    if not np.isfinite(value):
+        return MISSING
+    factor = 10.0**digits
+    rounded = float(np.sign(value) * np.floor(abs(value) * factor + 0.5 + 1e-9) / factor)
+    text = f"{rounded:+.{digits}f}" if signed else f"{rounded:.{digits}f}"
+    if text.lstrip("+-").strip("0.") == "":
+        text = text.lstrip("+-")
+    return text.replace("-", "−")
+
+
 def percent(values: pd.Series, digits: int = 1) -> pd.Series:
     """Proportions as percentages (``0.2345`` -> ``'23.5'``); missing values as a dash."""
     return _number(pd.to_numeric(values, errors="coerce") * 100, digits)
 
 
 def percent_with_ci(table: pd.DataFrame, digits: int = 1, flag: str | None = "flag") -> pd.Series:
-    """``estimate (ci_low–ci_high)`` in percent, with the publication marks of ``flag``."""
+    """``estimate (ci_low–ci_high)`` in percent, with the publication marks of ``flag`` (and ``flag_reason``).
+
+    With ``n`` in the table, a cell with n = 0 shows ``—`` (not applicable).
+    """
     est = percent(table["estimate"], digits)
     low, high = percent(table["ci_low"], digits), percent(table["ci_high"], digits)
     has_ci = table["ci_low"].notna() & table["ci_high"].notna()
     text = est.where(~has_ci, est + " (" + low + "–" + high + ")")
     text = text.where(table["estimate"].notna(), MISSING)
     if flag and flag in table.columns:
-        flags = table[flag].astype(str)
-        text = text.where(~flags.isin(CAUTION_FLAGS), text + CAUTION)
-        text = text.where(flags != "suppress", SUPPRESSED)
+        shown = table.rename(columns={flag: "flag"}) if flag != "flag" else table
+        text = with_marks(text, shown)
     return text.astype(object)
+
+
+def with_n(cells: pd.Series, n: pd.Series) -> pd.Series:
+    """A cell followed by its sample size (``23.5 (21.0–26.0); n=612``); ``—`` and ``‡`` stay alone."""
+    alone = cells.isin([NOT_APPLICABLE, SUPPRESSED, MISSING])
+    counts = number(n)
+    return cells.where(alone, cells.astype(str) + "; n=" + counts.astype(str)).astype(object)
 
 
 def points_with_ci(table: pd.DataFrame, digits: int = 1, scale: float = 100) -> pd.Series:

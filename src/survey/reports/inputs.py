@@ -7,8 +7,10 @@
   ``pilot_effects.csv``;
 * the yearly service indicators (``services.yearly``) and the pilot districts
   (from the sources the effects step reads);
-* from ``processed/scored.parquet`` only the design, demographic and scoring-status columns,
-  reduced at once to counts per wave and district (no identifier is ever read);
+* from ``processed/scored.parquet`` only the design, indicator, subgroup and scoring-status
+  columns (no identifier is ever read), reduced at once to counts per wave and district, the
+  sample's make-up by the study's subgroup variables, the fieldwork dates, and the tested
+  comparisons (:mod:`survey.reports.comparisons`);
 * from ``processed/validation_report.csv`` only input, row, issue and action, counted per wave
   and district.
 
@@ -33,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import ColumnError, ConfigError, InputFileError
+from survey.reports.comparisons import TestedComparisons
 from survey.study import Study
 
 CITY = "city"
@@ -53,7 +56,6 @@ COLUMN_ALIASES = {
     "level": ("group_value", "subgroup_level", "category"),
     "estimate": ("difference",),
 }
-SUBGROUP_VARIABLES = ("sex", "age_group", "urban_rural", "education")
 SERVICE_COUNTS = ("counsellors", "counselling_rooms", "hotline_calls")
 COMPLETE_STATUSES = ("complete", "prorated")
 
@@ -135,21 +137,41 @@ def pilot_starts(study: Study) -> dict[str, int]:
 
     (:func:`survey.effects.pilot_schedule.pilot_schedule`); empty when the study has no pilot.
     """
+    return {d: (start if isinstance(start, int) else start.year) for d, start in pilot_start_dates(study).items()}
+
+
+def pilot_start_dates(study: Study) -> dict[str, int | pd.Timestamp]:
+    """District code -> the pilot's start as declared: a date (Timestamp) or a year (int)."""
     from survey.effects.pilot_schedule import pilot_schedule
 
-    try:
-        schedule = pilot_schedule(study)
-    except ConfigError:
+    if not study.capabilities()["pilot"]:
         return {}
-    return {str(d): schedule.start_year(d) for d in schedule.districts}
+    schedule = pilot_schedule(study)
+    return {str(d): schedule.starts[d] for d in schedule.districts}
+
+
+def fieldwork_dates(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
+    """First and last interview date per wave (city-wide), from ``submitted_at`` when the study has it.
+
+    Columns: wave, first, last (dates; empty without a ``submitted_at`` column).
+    """
+    if "submitted_at" not in scored.columns:
+        return pd.DataFrame({"wave": sorted(scored["wave"].unique()), "first": pd.NaT, "last": pd.NaT})
+    when = pd.to_datetime(scored["submitted_at"], errors="coerce")
+    dates = when.groupby(scored["wave"]).agg(["min", "max"]).reset_index()
+    dates.columns = ["wave", "first", "last"]
+    dates["first"], dates["last"] = dates["first"].dt.normalize(), dates["last"].dt.normalize()
+    return dates
 
 
 def _scored_columns(study: Study) -> list[str]:
+    from survey.reports.comparisons import scored_columns
+
     design = study.design
-    wanted = [study.district_column, "wave", design.psu, design.weight, second_stage(study), "urban_rural",
-              "sex", "age_group", "source", "source_row", *design.strata]
+    wanted = [study.district_column, "wave", design.psu, design.weight, second_stage(study), "source", "source_row",
+              "submitted_at", *design.strata, *scored_columns(study)]
     wanted += [f"{name}_status" for name in study.config.instruments]
-    return list(dict.fromkeys(wanted))
+    return list(dict.fromkeys(c for c in wanted if c))
 
 
 def second_stage(study: Study) -> str:
@@ -158,10 +180,10 @@ def second_stage(study: Study) -> str:
 
 
 def sample_counts(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
-    """Respondents, sampling units and sample make-up per wave and district, and for the city.
+    """Respondents, sampling units and the weighted population per wave and district, and for the city.
 
-    Columns: wave, district, respondents, psus, communities, weighted_population,
-    share_urban, share_women, share_60_plus (unweighted shares of the sample).
+    Columns: wave, district, respondents, psus, communities (second-stage units; empty
+    without them), weighted_population (sum of the design weights).
     """
     design = study.design
     strata = [c for c in design.strata if c != study.district_column]
@@ -173,24 +195,69 @@ def sample_counts(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
     has_community = ssu in df.columns
     if has_community:
         df["_community"] = df.groupby([*psu_key, ssu], dropna=False, sort=False).ngroup()
-    df["_urban"] = (df["urban_rural"] == 1).astype(float) if "urban_rural" in df else np.nan
-    df["_women"] = (df["sex"] == 2).astype(float).where(df["sex"].notna()) if "sex" in df else np.nan
-    old = ("60-74", "75+")
-    df["_old"] = df["age_group"].astype(str).isin(old).astype(float) if "age_group" in df else np.nan
 
     def summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         groups = frame.groupby(keys, sort=True)
         out = groups.agg(respondents=("_psu", "size"), psus=("_psu", "nunique"),
-                         weighted_population=(design.weight, "sum"), share_urban=("_urban", "mean"),
-                         share_women=("_women", "mean"), share_60_plus=("_old", "mean"))
+                         weighted_population=(design.weight, "sum"))
         out["communities"] = groups["_community"].nunique() if has_community else np.nan
         return out.reset_index()
 
     by_district = summarise(df, ["wave", "district"])
     city = summarise(df, ["wave"]).assign(district=CITY)
-    order = ["wave", "district", "respondents", "psus", "communities", "weighted_population",
-             "share_urban", "share_women", "share_60_plus"]
+    order = ["wave", "district", "respondents", "psus", "communities", "weighted_population"]
     return pd.concat([by_district, city], ignore_index=True)[order]
+
+
+def sample_makeup(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
+    """The sample's make-up by each declared subgroup variable: unweighted counts and shares.
+
+    Columns: wave, district (and ``city``), variable, level (as text), respondents, share
+    (of the respondents with a known value). Empty when the study declares no subgroups.
+    """
+    columns = ["wave", "district", "variable", "level", "respondents", "share"]
+    variables = [v for v in study.config.subgroups if v in scored.columns]
+    if not variables:
+        return pd.DataFrame(columns=columns)
+    base = scored[["wave", study.district_column, *variables]].rename(columns={study.district_column: "district"})
+    long = base.assign(district=base["district"].astype(str)).melt(id_vars=["wave", "district"],
+                                                                   var_name="variable", value_name="level")
+    long = long.dropna(subset=["level"])
+    long["level"] = long["level"].map(_level_key)
+    by_district = long.groupby(["wave", "district", "variable", "level"]).size().rename("respondents").reset_index()
+    city = long.groupby(["wave", "variable", "level"]).size().rename("respondents").reset_index().assign(
+        district=CITY)
+    out = pd.concat([by_district, city], ignore_index=True)
+    out["share"] = out["respondents"] / out.groupby(["wave", "district", "variable"])["respondents"].transform("sum")
+    return out[columns]
+
+
+def population_figures(study: Study, sample: pd.DataFrame) -> pd.DataFrame:
+    """One adult population figure per wave and district (and the city), with where it comes from.
+
+    With population margins by district (raking) the margins' total, which the raked weights add
+    up to; otherwise the sum of the design weights. Columns: wave, district, population, source
+    (``margins`` or ``design_weights``).
+    """
+    figures = sample[["wave", "district", "weighted_population"]].rename(columns={"weighted_population": "population"})
+    figures = figures.assign(source="design_weights")
+    margins = study.config.margins
+    if margins is None or margins.variables[0] != study.district_column or not study.path(margins.file).is_file():
+        return figures
+    table = pd.read_csv(study.path(margins.file), dtype={study.district_column: str})
+    if "population" not in table.columns or "wave" not in table.columns:
+        return figures
+    # every margin variable adds up to the same total: take the district x first other variable cells
+    cells = table.groupby(["wave", study.district_column, margins.variables[1]])["population"].sum()
+    totals = cells.groupby(level=[0, 1]).sum().rename("margin").reset_index()
+    totals = totals.rename(columns={study.district_column: "district"})
+    city = totals.groupby("wave", as_index=False)["margin"].sum().assign(district=CITY)
+    totals = pd.concat([totals, city], ignore_index=True)
+    merged = figures.merge(totals, on=["wave", "district"], how="left")
+    known = merged["margin"].notna()
+    merged.loc[known, "population"] = merged.loc[known, "margin"]
+    merged.loc[known, "source"] = "margins"
+    return merged[["wave", "district", "population", "source"]]
 
 
 def completion_counts(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
@@ -238,19 +305,29 @@ def quality_counts(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class DistrictData:
-    """The rows one district's report shows: the district's and the city's."""
+    """The rows one district's report shows: the district's and the city's, and the tests behind its words."""
 
     district: str
     method: str
+    level: float
     pilot_start: int | None
+    pilot_start_date: object
+    pilots: tuple[str, ...]
     prevalence: pd.DataFrame = field(repr=False)
     subgroups: pd.DataFrame = field(repr=False)
     change: pd.DataFrame = field(repr=False)
     effects: pd.DataFrame = field(repr=False)
     services: pd.DataFrame = field(repr=False)
     sample: pd.DataFrame = field(repr=False)
+    makeup: pd.DataFrame = field(repr=False)
+    population: pd.DataFrame = field(repr=False)
     completion: pd.DataFrame = field(repr=False)
     quality: pd.DataFrame = field(repr=False)
+    fieldwork: pd.DataFrame = field(repr=False)
+    versus_city: pd.DataFrame = field(repr=False)
+    subgroup_tests: pd.DataFrame = field(repr=False)
+    change_tests: pd.DataFrame = field(repr=False)
+    trends: pd.DataFrame = field(repr=False)
 
     def digest(self) -> str:
         """SHA-256 over every table's rows and the scalar fields: changes when the report's inputs do."""
@@ -266,6 +343,12 @@ class DistrictData:
                 sha.update(repr(value).encode())
         return sha.hexdigest()
 
+    @property
+    def data_version(self) -> str:
+        """The report's data version: the first 12 hex digits of :meth:`digest`, a fingerprint of exactly
+        the rows the report shows (it changes when, and only when, the report's own inputs do)."""
+        return self.digest()[:12]
+
 
 @dataclass
 class ReportData:
@@ -278,12 +361,19 @@ class ReportData:
     effects: pd.DataFrame = field(repr=False)
     services: pd.DataFrame = field(repr=False)
     sample: pd.DataFrame = field(repr=False)
+    makeup: pd.DataFrame = field(repr=False)
+    population: pd.DataFrame = field(repr=False)
     completion: pd.DataFrame = field(repr=False)
     quality: pd.DataFrame = field(repr=False)
+    fieldwork: pd.DataFrame = field(repr=False)
+    comparisons: TestedComparisons = field(repr=False)
     pilots: dict[str, int] = field(default_factory=dict)
+    pilot_dates: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, study: Study) -> ReportData:
+        from survey.reports.comparisons import tested_comparisons
+
         scored_file = study.paths.scored
         if not scored_file.is_file():
             raise InputFileError(f"{scored_file}: expected the scored responses (survey score), found no file")
@@ -296,9 +386,15 @@ class ReportData:
             raise ColumnError(f"{scored_file}: expected columns {', '.join(missing)}, found none of them")
         scored = pd.read_parquet(scored_file, columns=[c for c in wanted if c in available])
         tables = {name: read_step_table(study, name) for name in TABLE_FILES}
-        return cls(study=study, **tables, services=service_table(study), sample=sample_counts(study, scored),
+        dates = pilot_start_dates(study)
+        comparisons = tested_comparisons(study, scored, tables["prevalence"], tables["subgroups"], tables["change"],
+                                         pilots=sorted(dates))
+        sample = sample_counts(study, scored)
+        return cls(study=study, **tables, services=service_table(study), sample=sample,
+                   makeup=sample_makeup(study, scored), population=population_figures(study, sample),
                    completion=completion_counts(study, scored), quality=quality_counts(study, scored),
-                   pilots=pilot_starts(study))
+                   fieldwork=fieldwork_dates(study, scored), comparisons=comparisons,
+                   pilots={d: (v if isinstance(v, int) else v.year) for d, v in dates.items()}, pilot_dates=dates)
 
     def write(self, path: str | Path) -> Path:
         """Hand the loaded inputs to worker kernels: a pickle, private to one build (never kept).
@@ -324,6 +420,7 @@ class ReportData:
 
     @property
     def method(self) -> str:
+        """The comparison rate: what the index and every report compare districts on."""
         return headline_method(self.study, self.prevalence)
 
     def district_codes(self) -> list[str]:
@@ -339,10 +436,15 @@ class ReportData:
             keep = [district, CITY] if with_city else [district]
             return table[table["district"].isin(keep)].reset_index(drop=True)
 
+        tests = self.comparisons
         return DistrictData(
-            district=district, method=self.method, pilot_start=self.pilots.get(district),
+            district=district, method=self.method, level=tests.level, pilot_start=self.pilots.get(district),
+            pilot_start_date=self.pilot_dates.get(district), pilots=tuple(sorted(self.pilots)),
             prevalence=rows(self.prevalence), subgroups=rows(self.subgroups, with_city=False),
             change=rows(self.change),
             effects=(self.effects if district in self.pilots else self.effects.iloc[0:0]).reset_index(drop=True),
-            services=rows(self.services),
-            sample=rows(self.sample), completion=rows(self.completion), quality=rows(self.quality))
+            services=rows(self.services), sample=rows(self.sample), makeup=rows(self.makeup),
+            population=rows(self.population), completion=rows(self.completion), quality=rows(self.quality),
+            fieldwork=self.fieldwork, versus_city=rows(tests.districts, with_city=False),
+            subgroup_tests=rows(tests.subgroups, with_city=False), change_tests=rows(tests.change),
+            trends=tests.trends if district in self.pilots else tests.trends.iloc[0:0])

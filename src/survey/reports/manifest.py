@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -62,11 +63,14 @@ def read_manifest(folder: Path) -> dict:
 
 
 def write_manifest(folder: Path, *, district: str, digest: str, parameters: dict, status: str,
-                   error: str = "", seconds: float | None = None, files: list[str] | None = None) -> Path:
+                   error: str = "", seconds: float | None = None, timings: dict[str, float] | None = None,
+                   links: Sequence[Sequence[str]] = (), files: list[str] | None = None) -> Path:
     """Write the district's manifest (atomically, after the files it describes: their SHA-256)."""
     record = {"district": district, "status": status, "input_hash": digest, "parameters": parameters,
               "software_version": survey.__version__, "error": error,
-              "seconds": None if seconds is None else round(seconds, 2)}
+              "seconds": None if seconds is None else round(seconds, 2),
+              "timings": {part: round(value, 2) for part, value in (timings or {}).items()},
+              "links": [list(link) for link in links]}
     if files is None:
         return outputs.write_json(Path(folder) / MANIFEST, record)
     return outputs.write_manifest(folder, files, record, name=MANIFEST)

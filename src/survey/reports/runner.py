@@ -9,8 +9,9 @@
    same hash (:mod:`survey.reports.manifest`);
 3. runs ``notebooks/district_report.ipynb`` for each remaining district with papermill in
    ``jobs`` worker processes (:class:`concurrent.futures.ProcessPoolExecutor`, spawned), with
-   a tqdm progress bar; each worker also converts its executed notebook to a self-contained
-   HTML page (:mod:`survey.reports.webpage`);
+   a tqdm progress bar. Each worker keeps one kernel and one headless Chromium for all the
+   districts it builds, and for each converts the executed notebook to a self-contained HTML
+   page and prints it to ``report.pdf`` (:mod:`survey.reports.worker`);
 4. writes the city's index page (:mod:`survey.reports.index`).
 
 A district whose run fails does not stop the others; its executed notebook (with the error)
@@ -37,28 +38,31 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import ConfigError, InputFileError, SurveyError
-from survey.masking import mask_text
-from survey.outputs import atomic_path, ensure_folder, write_bytes, write_text
 from survey.pipeline import steps
-from survey.reports.index import language_root, slug_of, write_index
+from survey.reports.index import language_root
 from survey.reports.inputs import ReportData
-from survey.reports.manifest import (
-    REPORT_HTML,
-    REPORT_NOTEBOOK,
-    input_hash,
-    needs_run,
-    write_manifest,
+from survey.reports.manifest import REPORT_HTML, input_hash, needs_run, read_manifest, write_manifest
+from survey.reports.pagetext import page_text
+from survey.reports.text import LABEL_DIR, LANGUAGES, check_language, text
+from survey.reports.worker import (
+    DistrictJob,
+    DistrictOutcome,
+    close_worker,
+    one_line,
+    render_district,
+    start_worker,
+    worker_ready,
 )
-from survey.reports.text import check_language, text
 from survey.results import Result
 from survey.study import Study, load_study
+from survey.study.paths import INDEX_HTML, REPORT_PDF, slug_of
+
+__all__ = ["DistrictJob", "DistrictOutcome", "ReportBuildError", "ReportPlan", "ReportRun", "build_reports",
+           "choose_kernel", "default_notebook", "plan_reports", "render_district", "resolve_districts"]
 
 PREFERRED_KERNEL = "survey"
 FALLBACK_KERNEL = "python3"
 NOTEBOOK_NAME = "district_report.ipynb"
-#: The kernels stay quiet: their start-up and shutdown notes would interleave with the progress bar
-#: (a failing cell still fails the run, with its error, through papermill).
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class ReportBuildError(SurveyError):
@@ -90,92 +94,30 @@ def choose_kernel() -> tuple[str, str]:
                       f"found {', '.join(sorted(specs)) or 'none'}; run `make setup`")
 
 
-@dataclass(frozen=True)
-class DistrictJob:
-    """Everything a worker needs to build one district's report (plain values: it is pickled)."""
-
-    study_file: str
-    district: str
-    slug: str
-    title: str
-    wave: int
-    lang: str
-    output_dir: str
-    notebook: str
-    kernel: str
-    digest: str
-    timeout: int
-    inputs_file: str = ""
-
-    @property
-    def parameters(self) -> dict:
-        """The notebook's parameters (the inputs file is a hand-off within one build, not recorded)."""
-        return {"study": self.study_file, "district": self.district, "wave": self.wave, "lang": self.lang,
-                "output_dir": self.output_dir, "run_missing_steps": False}
+def other_language(lang: str) -> str:
+    return next(other for other in LANGUAGES if other != lang)
 
 
-@dataclass
-class DistrictOutcome:
-    """What happened to one district: ``built``, ``skipped`` (unchanged) or ``failed`` (with the error)."""
-
-    district: str
-    slug: str
-    status: str
-    error: str = ""
-    seconds: float = 0.0
-    html: str = ""
-
-
-def _one_line(error: BaseException) -> str:
-    name = getattr(error, "ename", None) or type(error).__name__
-    message = str(getattr(error, "evalue", None) or error).strip().splitlines()
-    return str(mask_text(f"{name}: {message[0] if message else ''}".strip()))
+def district_links(reports_dir: Path, slug: str, lang: str, pdf: bool = True) -> tuple[tuple[str, str, str], ...]:
+    """A district page's navigation: the index, the same district in the other language (if built), the PDF."""
+    other = other_language(lang)
+    links = [(page_text("nav.back", lang), f"../{INDEX_HTML}", "")]
+    page = language_root(reports_dir, other) / slug / REPORT_HTML
+    if page.is_file():
+        href = os.path.relpath(page, language_root(reports_dir, lang) / slug)
+        links.append((page_text("nav.other_language", lang), Path(href).as_posix(), other))
+    if pdf:
+        links.append((page_text("nav.pdf", lang), REPORT_PDF, ""))
+    return tuple(links)
 
 
-def render_district(job: DistrictJob) -> DistrictOutcome:
-    """Run the notebook for one district and convert it to HTML (in a worker process).
-
-    Never raises: a failure is returned as an outcome with a one-line error, and recorded in
-    the district's manifest; the executed notebook (with the failing cell) stays for inspection.
-    """
-    import papermill
-
-    from survey.reports.webpage import notebook_to_html
-
-    start = time.perf_counter()
-    folder = Path(job.output_dir)
-    html_path = folder / REPORT_HTML
-    executed = folder / REPORT_NOTEBOOK
-    try:
-        ensure_folder(folder)
-        # the executed notebook and the page are written under temporary names and renamed when
-        # complete: an interrupted run leaves the previous report or none, never half of one
-        with atomic_path(executed) as notebook_tmp:
-            try:
-                papermill.execute_notebook(job.notebook, str(notebook_tmp), parameters={
-                                           **job.parameters, "inputs_file": job.inputs_file},
-                                           kernel_name=job.kernel, progress_bar=False, log_output=False,
-                                           request_save_on_cell_execute=False, cwd=str(folder),
-                                           execution_timeout=job.timeout, extra_arguments=KERNEL_ARGUMENTS)
-            except Exception:
-                if notebook_tmp.is_file() and notebook_tmp.stat().st_size:  # the failed run, for inspection
-                    write_bytes(executed, notebook_tmp.read_bytes())
-                raise
-        write_text(html_path, notebook_to_html(executed, lang=job.lang, title=job.title))
-    except Exception as error:  # any failure of this district only: recorded, the others go on
-        html_path.unlink(missing_ok=True)
-        seconds = time.perf_counter() - start
-        message = _one_line(error)
-        try:
-            write_manifest(folder, district=job.district, digest=job.digest, parameters=job.parameters,
-                           status="failed", error=message, seconds=seconds)
-        except SurveyError:
-            pass  # the folder itself cannot be written: the outcome still names the district and the error
-        return DistrictOutcome(job.district, job.slug, "failed", message, seconds)
-    seconds = time.perf_counter() - start
-    write_manifest(folder, district=job.district, digest=job.digest, parameters=job.parameters, status="ok",
-                   seconds=seconds, files=[REPORT_HTML, REPORT_NOTEBOOK])
-    return DistrictOutcome(job.district, job.slug, "built", seconds=seconds, html=str(html_path))
+def font_characters(study: Study) -> str:
+    """Every character the study's pages are likely to use: the wording files, the study file, the district table."""
+    parts = [path.read_text(encoding="utf-8") for path in sorted(LABEL_DIR.glob("*.yaml"))]
+    parts.append(study.config_file.read_text(encoding="utf-8"))
+    if study.config.districts is not None and study.path(study.config.districts).is_file():
+        parts.append(study.path(study.config.districts).read_text(encoding="utf-8"))
+    return "".join(parts)
 
 
 @dataclass
@@ -200,18 +142,20 @@ class ReportRun(Result):
         return not self.failures
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per district: district, slug, status, error, seconds, html."""
+        """One row per district: district, slug, status, error, seconds, html, pdf."""
         return pd.DataFrame([asdict(o) for o in self.outcomes],
-                            columns=["district", "slug", "status", "error", "seconds", "html"])
+                            columns=["district", "slug", "status", "error", "seconds", "html", "pdf"])
 
     def failure_lines(self) -> list[str]:
         """One line per failed district: its name and its error."""
         return [f"district {o.district!r} failed: {o.error}" for o in self.failures]
 
     def summary(self, failures: bool = True) -> str:
-        """Counts built/skipped/failed, steps run, (each failure,) and the index page."""
+        """Counts built/(relinked/)skipped/failed, steps run, (each failure,) and the index page."""
         counts = self.to_frame()["status"].value_counts()
         parts = [f"{counts.get(s, 0)} {s}" for s in ("built", "skipped", "failed")]
+        if counts.get("relinked", 0):
+            parts.insert(1, f"{counts['relinked']} relinked")
         lines = [f"{self.study.id} ({self.lang}): {len(self.outcomes)} district reports: {', '.join(parts)} "
                  f"in {self.seconds:.1f} s (kernel {self.kernel})"]
         if self.steps_run:
@@ -241,10 +185,16 @@ def resolve_districts(study: Study, districts: str | Sequence[str] | None) -> li
 
 @dataclass
 class ReportPlan:
-    """Which districts a build runs (``to_run``) and which it skips as unchanged (``skipped``)."""
+    """Which districts a build runs (``to_run``), only re-pages (``relink``) and skips as unchanged (``skipped``).
+
+    A district whose inputs are unchanged but whose page needs other links (its other-language
+    twin now exists) is *relinked*: its page and PDF are made again from the executed notebook
+    it already has, without running it.
+    """
 
     to_run: list[DistrictJob]
     skipped: list[DistrictOutcome]
+    relink: list[DistrictJob] = field(default_factory=list)
     #: districts refused before any work, with the reason (a district without respondents in the wave)
     refused: list[DistrictOutcome] = field(default_factory=list)
 
@@ -255,12 +205,13 @@ class ReportPlan:
 
 def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all", *, lang: str = "zh",
                  wave: int, force: bool = False, notebook: Path, kernel: str = PREFERRED_KERNEL,
-                 timeout: int = 600) -> ReportPlan:
+                 timeout: int = 600, pdf: bool = True) -> ReportPlan:
     """Hash each district's inputs and decide what to run: changed, failed, new or forced districts.
 
     The hash (:func:`~survey.reports.manifest.input_hash`) covers the district's and the city's
     rows of every input table, the parameters, the notebook, the study configuration and the
-    district table, and the report package's version, code and wording.
+    district table, and the report package's version, code and wording. A district with the same
+    hash whose page's links changed (or whose PDF is missing) is relinked, not rerun.
     """
     study = data.study
     root = language_root(study.reports_dir, lang)
@@ -268,7 +219,7 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
     shared_files = [Path(notebook), study.config_file]
     if study.config.districts is not None:
         shared_files.append(study.path(study.config.districts))
-    to_run, skipped, refused = [], [], []
+    to_run, skipped, relink, refused = [], [], [], []
     sample = data.sample[data.sample["wave"] == wave]
     with_data = set(sample.loc[sample["respondents"] > 0, "district"].astype(str))
     # the study by its place relative to the reports, so a study moved or copied with its reports is unchanged
@@ -282,16 +233,22 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
                        "of the inputs, or remove the district from the table")
             refused.append(DistrictOutcome(district, slug, "failed", message))
             continue
+        links = district_links(study.reports_dir, slug, lang, pdf=pdf)
         parameters = {"district": district, "wave": wave, "lang": lang, "study": study_place}
         data_digest = data.for_district(district).digest() if district in names else "unknown district"
         digest = input_hash(data_digest=data_digest, parameters=parameters, files=shared_files)
-        if not force and district in names and not needs_run(folder, digest):
-            skipped.append(DistrictOutcome(district, slug, "skipped", html=str(folder / REPORT_HTML)))
-            continue
         title = text("title", lang, district=names.get(district, district), wave=wave)
-        to_run.append(DistrictJob(str(study.config_file), district, slug, title, wave, lang, str(folder),
-                                  str(notebook), kernel, digest, timeout))
-    return ReportPlan(to_run, skipped, refused)
+        job = DistrictJob(str(study.config_file), district, slug, title, wave, lang, str(folder), str(notebook),
+                          kernel, digest, timeout, links=links, pdf=pdf)
+        if force or district not in names or needs_run(folder, digest):
+            to_run.append(job)
+        elif [list(link) for link in links] != read_manifest(folder).get("links", []) or \
+                (pdf and not (folder / REPORT_PDF).is_file()):
+            relink.append(dataclasses.replace(job, execute=False))
+        else:
+            skipped.append(DistrictOutcome(district, slug, "skipped", html=str(folder / REPORT_HTML),
+                                           pdf=str(folder / REPORT_PDF) if pdf else ""))
+    return ReportPlan(to_run, skipped, relink, refused)
 
 
 def build_reports(
@@ -306,8 +263,9 @@ def build_reports(
     echo: Callable[[str], None] = print,
     notebook: str | Path | None = None,
     timeout: int = 600,
+    pdf: bool = True,
 ) -> ReportRun:
-    """Build the district reports of a study and its index page.
+    """Build the district reports of a study (HTML and PDF) and its index page.
 
     Parameters
     ----------
@@ -315,7 +273,7 @@ def build_reports(
     districts : "all", a comma-separated string or a list of names
         District codes or names (Chinese or English); default every district.
     jobs : int, default 1
-        Worker processes running notebooks at once (1: run in this process).
+        Worker processes building reports at once (each keeps one kernel and one browser).
     lang : {"zh", "en"}
         Chinese reports go to ``reports/<study>/``, English ones to ``reports/<study>/en/``.
     wave : int, optional
@@ -330,12 +288,17 @@ def build_reports(
         The report notebook; default ``notebooks/district_report.ipynb``.
     timeout : int, default 600
         Seconds a notebook cell may run.
+    pdf : bool, default True
+        Also print each page to ``report.pdf`` (A4) with Debian's Chromium.
 
     Returns
     -------
     ReportRun
         ``.ok`` is False when any district failed; ``.failure_lines()`` names each with its error.
     """
+    from survey.reports.fonts import base_font
+    from survey.reports.index import prepare_index, write_index
+
     started = time.perf_counter()
     lang = check_language(lang)
     if not isinstance(jobs, int) or jobs < 1:
@@ -344,58 +307,140 @@ def build_reports(
     notebook = Path(notebook) if notebook else default_notebook()
     if not notebook.is_file():
         raise InputFileError(f"{notebook}: expected the district report notebook, found no file")
+    if pdf:
+        from survey.reports.browser import chromium_path
+
+        chromium_path()  # a one-line error now, not one per district
     steps_run = steps.ensure(study, steps.SHARED, echo=lambda line: echo(f"[report] {line}"))
-    data = ReportData.load(study)
-    waves = sorted(int(w) for w in (study.waves or data.prevalence["wave"].unique()))
-    wave = int(wave) if wave else waves[-1]
-    if wave not in waves:
-        raise ConfigError(f"wave: expected one of {', '.join(map(str, waves))}, found {wave!r}")
     kernel, kernel_note = choose_kernel()
     if kernel_note:
         echo(f"[report] {kernel_note}")
-
-    plan = plan_reports(data, districts, lang=lang, wave=wave, force=force, notebook=notebook, kernel=kernel,
-                        timeout=timeout)
     root = language_root(study.reports_dir, lang)
-    with tempfile.TemporaryDirectory(prefix="survey-report-") as handoff:
-        inputs_file = str(data.write(Path(handoff) / "inputs.pickle"))
-        to_run = [dataclasses.replace(job, inputs_file=inputs_file) for job in plan.to_run]
-        outcomes = plan.skipped + plan.refused + _run_jobs(to_run, jobs, progress)
+    candidates = resolve_districts(study, districts)
+    workers = min(jobs, len(candidates))
+    likely = force or any(_incomplete(root / slug_of(code), pdf) for code in candidates)
+    # workers start their kernel and browser while this process loads the inputs and plans
+    pool = _start_pool(workers, kernel, pdf) if workers > 1 and likely else None
+    try:
+        data = ReportData.load(study)
+        waves = sorted(int(w) for w in (study.waves or data.prevalence["wave"].unique()))
+        wave = int(wave) if wave else waves[-1]
+        if wave not in waves:
+            raise ConfigError(f"wave: expected one of {', '.join(map(str, waves))}, found {wave!r}")
+        plan = plan_reports(data, districts, lang=lang, wave=wave, force=force, notebook=notebook, kernel=kernel,
+                            timeout=timeout, pdf=pdf)
+        font = str(base_font(font_characters(study)))
+        prepared: list = []
+        with tempfile.TemporaryDirectory(prefix="survey-report-") as handoff:
+            inputs_file = str(data.write(Path(handoff) / "inputs.pickle"))
+            to_run = [dataclasses.replace(job, inputs_file=inputs_file, font_base=font)
+                      for job in plan.to_run + plan.relink]
+            outcomes = plan.skipped + plan.refused + _run_jobs(
+                to_run, jobs, progress, kernel=kernel, pdf=pdf, pool=pool,
+                meanwhile=lambda: prepared.append(prepare_index(data, lang=lang, root=root, wave=wave)))
+    finally:
+        if pool is not None:  # the workers close their kernel and browser while the index is written
+            pool.shutdown(wait=False)
     for outcome in plan.refused:
         folder = root / outcome.slug
         (folder / REPORT_HTML).unlink(missing_ok=True)
+        (folder / REPORT_PDF).unlink(missing_ok=True)
         write_manifest(folder, district=outcome.district, digest="", parameters={}, status="failed",
                        error=outcome.error)
-    order = {d: i for i, d in enumerate(resolve_districts(study, districts))}
-    outcomes.sort(key=lambda o: order.get(o.district, len(order)))
-    index = write_index(data, lang=lang, root=root, wave=wave)
+    outcomes.sort(key=lambda o: candidates.index(o.district) if o.district in candidates else len(candidates))
+    index = write_index(data, lang=lang, root=root, wave=wave, font_base=Path(font),
+                        prepared=prepared[0] if prepared else None)
+    _link_other_language(data, districts, lang=other_language(lang), wave=wave, notebook=notebook, kernel=kernel,
+                         pdf=pdf, font=font, echo=echo)
     return ReportRun(study=study, lang=lang, outcomes=outcomes, index=index, steps_run=steps_run, kernel=kernel,
                      kernel_note=kernel_note, seconds=time.perf_counter() - started)
 
 
-def _run_jobs(jobs_to_run: list[DistrictJob], jobs: int, progress: bool) -> list[DistrictOutcome]:
+def _incomplete(folder: Path, pdf: bool) -> bool:
+    """True when a district folder holds no successful report (a build will surely run it)."""
+    return read_manifest(folder).get("status") != "ok" or not (folder / REPORT_HTML).is_file() or \
+        (pdf and not (folder / REPORT_PDF).is_file())
+
+
+def _start_pool(workers: int, kernel: str, pdf: bool) -> ProcessPoolExecutor:
+    """``workers`` spawned worker processes, started now (each starts its kernel and browser)."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=start_worker, initargs=(kernel, pdf))
+    for _ in range(workers):  # a task each: the pool spawns its workers when tasks arrive
+        pool.submit(worker_ready)
+    return pool
+
+
+def _link_other_language(data: ReportData, districts, *, lang: str, wave: int, notebook: Path, kernel: str,
+                         pdf: bool, font: str, echo: Callable[[str], None]) -> None:
+    """Give the other language's pages (and index) the link to the pages just built, where they lack it.
+
+    Only pages whose inputs are unchanged are relinked (page and PDF again from their executed
+    notebook, no kernel); pages that need a new run are left for that language's own build.
+    """
+    from survey.reports.index import write_index
+
+    root = language_root(data.study.reports_dir, lang)
+    if not root.is_dir():
+        return
+    plan = plan_reports(data, districts, lang=lang, wave=wave, notebook=notebook, kernel=kernel, pdf=pdf)
+    jobs = [dataclasses.replace(job, font_base=font) for job in plan.relink]
+    failed = [o for o in _run_jobs(jobs, 1, False, kernel=kernel, pdf=pdf) if o.status == "failed"]
+    for outcome in failed:
+        echo(f"[report] relinking the {lang} page of {outcome.district!r} failed: {outcome.error}")
+    index = root / INDEX_HTML
+    if index.is_file():
+        other_index = language_root(data.study.reports_dir, other_language(lang)) / INDEX_HTML
+        href = Path(os.path.relpath(other_index, root)).as_posix()
+        if other_index.is_file() and f'href="{href}"' not in index.read_text(encoding="utf-8"):
+            write_index(data, lang=lang, root=root, wave=wave, font_base=Path(font))
+
+
+def _run_jobs(jobs_to_run: list[DistrictJob], jobs: int, progress: bool, *, kernel: str, pdf: bool,
+              pool: ProcessPoolExecutor | None = None,
+              meanwhile: Callable[[], object] | None = None) -> list[DistrictOutcome]:
+    """Build the reports here (one job) or in worker processes (:mod:`.worker`): ``pool``, or a new one.
+
+    ``meanwhile`` runs in this process while the workers build (the index's slow part).
+    """
     from tqdm import tqdm
 
     if not jobs_to_run:
+        if meanwhile is not None:
+            meanwhile()
         return []
     bar = tqdm(total=len(jobs_to_run), desc="district reports", unit="report", disable=not progress, leave=True)
     outcomes = []
     try:
-        if jobs == 1 or len(jobs_to_run) == 1:
-            for job in jobs_to_run:
-                outcomes.append(render_district(job))
-                bar.update()
+        if pool is None and (jobs == 1 or len(jobs_to_run) == 1):  # here, a kernel and a browser kept for the build
+            try:
+                for job in jobs_to_run:
+                    outcomes.append(render_district(job))
+                    bar.update()
+            finally:
+                close_worker()
+            if meanwhile is not None:
+                meanwhile()
         else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(jobs, len(jobs_to_run)), mp_context=context) as pool:
+            own = pool is None
+            if own:
+                pool = ProcessPoolExecutor(max_workers=min(jobs, len(jobs_to_run)),
+                                           mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=start_worker, initargs=(kernel, pdf))
+            try:
                 futures = {pool.submit(render_district, job): job for job in jobs_to_run}
+                if meanwhile is not None:
+                    meanwhile()
                 for future in as_completed(futures):
                     job = futures[future]
                     try:
                         outcomes.append(future.result())
                     except Exception as error:  # the worker process itself died
-                        outcomes.append(DistrictOutcome(job.district, job.slug, "failed", _one_line(error)))
+                        outcomes.append(DistrictOutcome(job.district, job.slug, "failed", one_line(error)))
                     bar.update()
+            finally:
+                if own:
+                    pool.shutdown(wait=False)
     finally:
         bar.close()
     return outcomes

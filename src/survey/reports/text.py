@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from survey.study.model import Text
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -41,12 +42,23 @@ def check_language(lang: str) -> str:
     return lang
 
 
+#: A space YAML's folded lines leave between two Chinese characters or punctuation marks (Chinese has none).
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+
+
+def _close_cjk_gaps(value):
+    if isinstance(value, dict):
+        return {k: _close_cjk_gaps(v) for k, v in value.items()}
+    return _CJK_GAP.sub("", value) if isinstance(value, str) else value
+
+
 @cache
 def labels(lang: str) -> dict:
     """All wording of one language (the parsed ``labels_<lang>.yaml``)."""
     path = LABEL_DIR / f"labels_{check_language(lang)}.yaml"
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        parsed = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    return _close_cjk_gaps(parsed) if lang == "zh" else parsed
 
 
 def lookup(key: str, lang: str):
