@@ -10,7 +10,10 @@ to ``study.reports_dir / "tables"``:
 * ``prevalence.csv`` — the main table (columns in :data:`~survey.estimation.prevalence.TABLE_COLUMNS`);
 * ``prevalence_subgroups.csv`` — crude prevalence by wave x (city, district) x one of sex,
   age group, urban/rural, education, with flags;
-* ``prevalence_change.csv`` — change between waves per district, indicator and method.
+* ``prevalence_change.csv`` — change between waves per district, indicator and method;
+* ``small_area.csv`` and ``small_area_diagnostics.csv`` — only for a study declaring
+  ``analysis.small_area``: per district the direct estimate, the Fay–Herriot model estimate and
+  which one is published (:mod:`survey.estimation.small_area.study`).
 
 Example
 -------
@@ -44,7 +47,8 @@ RAKING_MAX_ITERATIONS = 50
 def outputs(study: Study) -> list[Path]:
     """The files this step writes (in ``reports/<study>/tables``)."""
     paths = study.paths
-    return [paths.prevalence, paths.prevalence_subgroups, paths.prevalence_change]
+    small_area = [paths.small_area, paths.small_area_diagnostics] if study.config.analysis.small_area else []
+    return [paths.prevalence, paths.prevalence_subgroups, paths.prevalence_change, *small_area]
 
 
 @dataclass
@@ -57,6 +61,10 @@ class PrevalenceTables(Result):
     change: pd.DataFrame = field(repr=False)
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: county table and model diagnostics (:mod:`survey.estimation.small_area.study`); None without
+    #: ``analysis.small_area``
+    small_area: pd.DataFrame | None = field(default=None, repr=False)
+    small_area_diagnostics: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The main table (tidy, long)."""
@@ -254,9 +262,18 @@ def prevalence_tables(study: Study | str | Path, write: bool = True) -> Prevalen
         sub = pd.DataFrame(columns=sub_columns)
     change = prev.wave_changes(table)
     result = PrevalenceTables(study=study, prevalence=table, subgroups=sub, change=change, notes=notes)
+    frames = [table, sub, change]
+    if config.analysis.small_area is not None:
+        from survey.estimation.small_area.study import small_area_table
+
+        result.small_area, result.small_area_diagnostics = small_area_table(study, table, city=prev.CITY)
+        frames += [result.small_area, result.small_area_diagnostics]
+        modelled = result.small_area["published_source"] != "direct"
+        notes.append(f"small-area model: {int(modelled.sum())} of {len(modelled)} district estimates published "
+                     "from the Fay–Herriot model (the direct estimate fails the publication rule or is missing)")
     if write:
         files = outputs(study)
-        for path, frame in zip(files, (table, sub, change), strict=True):
+        for path, frame in zip(files, frames, strict=True):
             write_csv(path, frame, float_format="%.10g")
             result.paths.append(path)
         write_manifest(study.paths.tables, [p.name for p in files], {"step": "estimation", "study": study.id},
@@ -275,5 +292,8 @@ def load_tables(study: Study | str | Path) -> PrevalenceTables:
     read = [pd.read_csv(p, dtype={"district": str, "group_value": str}) for p in files]
     notes = [c.reason for name, c in study.capabilities().items()
              if name in ("raking", "standardisation", "subgroups", "change") and not c]
+    small = read[3:5] if len(read) == 5 else [None, None]
+    if small[0] is not None:
+        small[0]["direct_flag"] = small[0]["direct_flag"].fillna("")
     return PrevalenceTables(study=study, prevalence=read[0], subgroups=read[1], change=read[2], paths=files,
-                            notes=notes)
+                            notes=notes, small_area=small[0], small_area_diagnostics=small[1])

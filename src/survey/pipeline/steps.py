@@ -124,6 +124,8 @@ def _estimation_inputs(study: Study) -> list[Path]:
     files = [*_config(study), study.paths.scored]
     if study.config.margins is not None:
         files.append(study.path(study.config.margins.file))
+    if study.config.analysis.small_area is not None:
+        files.append(study.path(study.config.analysis.small_area.covariates))
     return files
 
 

@@ -322,6 +322,15 @@ def _check_references(study: Study) -> None:
     if unknown:
         raise ConfigError(f"{where}: analysis.effects.indicators: expected indicator ids {indicator_ids}, "
                           f"found {unknown}")
+    small_area = config.analysis.small_area
+    if small_area is not None:
+        unknown = sorted(set(small_area.indicators or ()) - set(indicator_ids))
+        if unknown or not indicator_ids:
+            raise ConfigError(f"{where}: analysis.small_area.indicators: expected indicator ids {indicator_ids}, "
+                              f"found {unknown or 'no indicators declared'}")
+        if not study.path(small_area.covariates).is_file():
+            raise ConfigError(f"{where}: analysis.small_area.covariates: expected a CSV file beside study.yaml, "
+                              f"found no file {small_area.covariates!r}")
     for name, column in (("subgroups", c) for c in config.subgroups):
         if column not in study.variables and column != "age_group":
             raise ConfigError(f"{where}: {name}: expected declared variables (or age_group), found {column!r}")

@@ -279,6 +279,38 @@ class EffectsAnalysis(Model):
                         "part of the table with many districts")
 
 
+class SmallArea(Model):
+    """County (district) estimates from an area-level Fay–Herriot model where direct samples are small.
+
+    ``covariates`` is a CSV beside study.yaml with a column ``code`` (the district code) and numeric
+    columns, of which ``variables`` are the model's covariates. Districts in the table with no
+    respondents get a synthetic (regression) estimate, flagged as such.
+    """
+
+    covariates: str = Field(description="CSV with column `code` (district code) and numeric covariate columns")
+    variables: Seq[str] = Field(min_length=1, description="covariate columns of the table used in the model")
+    indicators: Seq[str] | None = Field(None, description="indicator ids (default: every indicator)")
+    population: str | None = Field(None, description="column of the covariate table with each district's "
+                                   "population, for benchmarking (default: the survey weights' district totals)")
+    transform: Literal["arcsine", "logit", "none"] = Field(
+        "arcsine", description="scale of the model: arcsine square root with effective sample sizes, logit "
+        "(delta method), or none (the proportion itself)")
+    method: Literal["reml", "ml"] = Field("reml", description="how the area variance sigma_u^2 is estimated")
+    benchmark: Literal["ratio", "raking", "none"] = Field(
+        "ratio", description="make the population-weighted county estimates add up to the province's direct "
+        "estimate: ratio, raking (logit scale), or none")
+    mse_bootstrap: int = Field(200, ge=20, description="parametric bootstrap replicates for the MSE on a "
+                               "transformed scale")
+    seed: int = Field(20261202, description="seed of the parametric bootstrap")
+
+    @field_validator("variables")
+    @classmethod
+    def _distinct(cls, variables):
+        if len(set(variables)) != len(variables):
+            raise ValueError(f"expected distinct covariate columns, found {list(variables)}")
+        return variables
+
+
 class Analysis(Model):
     """Analysis choices, declared before looking at the results."""
 
@@ -287,6 +319,8 @@ class Analysis(Model):
         None, description="the rate districts are compared on (default: standardised when the study has a "
         "standard population, else crude)")
     effects: EffectsAnalysis = Field(default_factory=EffectsAnalysis)
+    small_area: SmallArea | None = Field(None, description="model-based county estimates (Fay–Herriot) where "
+                                         "direct estimates fail the publication rule")
 
 
 class StudyConfig(Model):

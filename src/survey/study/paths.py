@@ -132,6 +132,14 @@ class StudyPaths:
         return self.tables / "prevalence_change.csv"
 
     @property
+    def small_area(self) -> Path:
+        return self.tables / "small_area.csv"
+
+    @property
+    def small_area_diagnostics(self) -> Path:
+        return self.tables / "small_area_diagnostics.csv"
+
+    @property
     def pilot_effects(self) -> Path:
         return self.tables / "pilot_effects.csv"
 
