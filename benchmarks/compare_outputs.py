@@ -30,13 +30,14 @@ def tables(folder: Path) -> dict[str, Path]:
     return {p.relative_to(folder).as_posix(): p for pattern in PATTERNS for p in sorted(folder.rglob(pattern))}
 
 
-def same(before: Path, after: Path) -> str | None:
+def same(before: Path, after: Path, ignore: tuple[str, ...] = ()) -> str | None:
     """None when the two files hold the same table, else what differs (one line)."""
     if before.read_bytes() == after.read_bytes():
         return None
     if before.suffix == ".csv":
         return "bytes differ"
     a, b = pd.read_parquet(before), pd.read_parquet(after)
+    a, b = a.drop(columns=[c for c in ignore if c in a]), b.drop(columns=[c for c in ignore if c in b])
     if list(a.columns) != list(b.columns):
         return f"columns differ: {sorted(set(a.columns) ^ set(b.columns))[:5]}"
     if a.shape != b.shape:
@@ -48,11 +49,11 @@ def same(before: Path, after: Path) -> str | None:
     return None
 
 
-def compare(before: dict[str, Path], after: dict[str, Path]) -> list[str]:
+def compare(before: dict[str, Path], after: dict[str, Path], ignore: tuple[str, ...] = ()) -> list[str]:
     problems = [f"{name}: missing after" for name in before if name not in after]
     problems += [f"{name}: new after" for name in after if name not in before]
     for name in sorted(set(before) & set(after)):
-        why = same(before[name], after[name])
+        why = same(before[name], after[name], ignore)
         if why:
             problems.append(f"{name}: {why}")
     return problems
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("after", type=Path, nargs="?")
     parser.add_argument("--after", dest="parts", action="append", default=[],
                         help="PREFIX=FOLDER: compare BEFORE/PREFIX with FOLDER (repeatable)")
+    parser.add_argument("--ignore-column", action="append", default=[],
+                        help="a Parquet column left out (e.g. id_number_key: pseudonyms depend on each study "
+                        "copy's own secret key, which lives outside git)")
     args = parser.parse_args(argv)
     pairs = [(args.before / p.split("=", 1)[0], Path(p.split("=", 1)[1])) for p in args.parts]
     if args.after is not None:
@@ -72,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for before, after in pairs:
         found = tables(before)
         count += len(found)
-        problems += [f"{before}: {line}" for line in compare(found, tables(after))]
+        problems += [f"{before}: {line}" for line in compare(found, tables(after), tuple(args.ignore_column))]
     for line in problems:
         print(line)
     print(f"{count} tables compared, {len(problems)} differences")
