@@ -101,3 +101,8 @@ def test_a_small_province_end_to_end(tmp_path):
     assert set(truth["county_offsets"]) == set(districts["code"])
     load_study(tmp_path / "study.yaml")
     assert json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))["seed"] == SEED
+
+
+def test_survey_demo_refuses_an_unknown_language_in_one_line(cli):
+    result = cli("demo", DEMO / "study.yaml", "--lang", "fr")
+    assert result.returncode == 2 and "expected zh or en" in result.stderr and "Traceback" not in result.stderr
