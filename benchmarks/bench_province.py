@@ -85,7 +85,8 @@ def table(runs: list[dict], generate_seconds: float, districts: int) -> str:
                  + f" | **{statistics.median(r['cpu'] for r in runs):.0f}** |")
     lines.append("| load average before (1, 5, 15 min) | " + " | ".join(r["load_before"] for r in runs) + " | |")
     lines.append("| load average after | " + " | ".join(r["load_after"] for r in runs) + " | |")
-    head = (f"`survey generate-demo OUT --districts {districts}` took {generate_seconds:.0f} s (once); "
+    made = "was given (--study)" if generate_seconds != generate_seconds else f"took {generate_seconds:.0f} s (once)"
+    head = (f"`survey generate-demo OUT --districts {districts}` {made}; "
             f"then `survey demo OUT/study.yaml --lang zh` on a fresh copy, {len(runs)} runs, seconds of wall "
             f"time (the step registry's timings; reports with 2 jobs). Reports built per run: "
             f"{runs[0]['html']} HTML, {runs[0]['pdf']} PDF.")
@@ -93,16 +94,14 @@ def table(runs: list[dict], generate_seconds: float, districts: int) -> str:
 
 
 def write_docs(text: str) -> None:
+    """Replace the section's run (from "**The run.**" to "**What was cut"), or add the section."""
     current = DOCS.read_text(encoding="utf-8")
-    block = f"{SECTION}\n\n{text}\n"
-    if SECTION in current:
-        start = current.index(SECTION)
-        rest = current[start + len(SECTION):]
-        following = re.search(r"^## ", rest, flags=re.M)
-        end = start + len(SECTION) + (following.start() if following else len(rest))
-        current = current[:start] + block + ("\n" + current[end:] if following else "")
+    start_mark, end_mark = "**The run.** ", "**What was cut"
+    if SECTION in current and start_mark in current and end_mark in current:
+        start, end = current.index(start_mark), current.index(end_mark)
+        current = current[:start] + start_mark + text + "\n\n" + current[end:]
     else:
-        current = current.rstrip("\n") + "\n\n" + block
+        current = current.rstrip("\n") + f"\n\n{SECTION}\n\n{start_mark}{text}\n"
     DOCS.write_text(current, encoding="utf-8")
 
 
