@@ -25,6 +25,7 @@ import yaml
 
 from survey.demo import exports
 from survey.demo.population import AnswerModel, build_frame
+from survey.demo.province import COVARIATES_FILE, county_covariates, province_params, write_study
 from survey.demo.sampling import draw_sample
 from survey.instruments import load_instrument
 
@@ -46,11 +47,19 @@ def age_group(age: pd.Series | np.ndarray) -> pd.Categorical:
     return pd.cut(np.asarray(age), bins=[*AGE_GROUPS, np.inf], right=False, labels=AGE_GROUP_LABELS)
 
 
-def generate(out_dir: str | Path, seed: int | None = None, scale: float = 1.0) -> dict:
-    """Build the population, draw both waves, write the exports and return the truth."""
+def generate(out_dir: str | Path, seed: int | None = None, scale: float = 1.0, districts: int | None = None) -> dict:
+    """Build the population, draw both waves, write the exports and return the truth.
+
+    ``districts``: None (or the demo city's eight) builds the demo city; any other number a
+    fictional province of that many counties (:mod:`survey.demo.province`), which also gets
+    its ``study.yaml`` and ``county_covariates.csv``.
+    """
     out_dir = Path(out_dir)
     params = load_params(scale)
     seed = params["seed"] if seed is None else seed
+    province = districts is not None and districts != len(params["districts"])
+    if province:
+        params = province_params(params, districts, seed)
     instruments = {i: load_instrument(i) for i in INSTRUMENTS}
     params["_instrument_keys"] = {it.id: it.key for it in instruments["nmhl"].items if it.key}
     item_ids = {i: inst.item_ids for i, inst in instruments.items()}
@@ -96,6 +105,12 @@ def generate(out_dir: str | Path, seed: int | None = None, scale: float = 1.0) -
 
     _write_reference_tables(frame, params, out_dir)
     truth["services"] = _write_services(params, out_dir / "raw", seed)
+    if province:
+        covariates = county_covariates(frame, params)
+        covariates.to_csv(out_dir / COVARIATES_FILE, index=False, encoding="utf-8")
+        truth["county_offsets"] = {d["code"]: {"depression": d["dep"], "literacy": d["lit"]}
+                                   for d in params["districts"]}
+        write_study(out_dir, params, small_area=_knows_small_area())
     with (out_dir / "truth.json").open("w", encoding="utf-8") as handle:
         json.dump(truth, handle, ensure_ascii=False, indent=1, sort_keys=True)
         handle.write("\n")
@@ -347,6 +362,8 @@ def _write_services(params: dict, raw: Path, seed: int) -> dict:
     for d in params["districts"]:
         population = int(round(d["adults"] / 0.81, -2))
         c0 = rng.uniform(*s["counsellors_per_100k"]) * population / 1e5
+        if "counsellors_per_10k" in d:  # a province's county: its covariate (the draw above keeps the stream)
+            c0 = d["counsellors_per_10k"] * population / 1e4
         r0 = rng.uniform(*s["rooms_per_100k"]) * population / 1e5
         h0 = rng.uniform(*s["hotline_calls_per_100k_month"]) * population / 1e5
         for k, year in enumerate(s["years"]):
@@ -368,6 +385,13 @@ def _write_services(params: dict, raw: Path, seed: int) -> dict:
     yearly.to_csv(raw / "service_indicators.csv", index=False, encoding="utf-8")
     monthly.to_csv(raw / "service_monthly.csv", index=False, encoding="utf-8")
     return {"pilot_start_month": str(start), "monthly_its_log_scale": its}
+
+
+def _knows_small_area() -> bool:
+    """Whether this version's study model has ``analysis.small_area`` (issue 13): only then is the block written."""
+    from survey.study.model import Analysis
+
+    return "small_area" in Analysis.model_fields
 
 
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover - thin wrapper

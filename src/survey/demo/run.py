@@ -8,7 +8,8 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from survey.demo import checks
@@ -22,19 +23,29 @@ from survey.study import Study, load_study
 LANGUAGES = ("zh", "en")
 
 
-def run_demo(study: Study | str | Path, echo: Callable[[str], None] = print, *, jobs: int = 2) -> Study:
-    """Run intake, scoring, estimation, effects (when the study can have them) and the reports in every language."""
+def run_demo(study: Study | str | Path, echo: Callable[[str], None] = print, *, jobs: int = 2,
+             languages: Sequence[str] = LANGUAGES) -> Study:
+    """Run intake, scoring, estimation, effects (when the study can have them) and the reports in ``languages``.
+
+    Ends with one line of wall times by step (``[time] intake 1.2 s, ...``), which
+    ``benchmarks/bench_province.py`` reads.
+    """
     study = study if isinstance(study, Study) else load_study(study)
     shared = [name for name in steps.NAMES if name != "reports"]
-    results = steps.run(study, shared, echo=echo)
+    timings: dict[str, float] = {}
+    results = steps.run(study, shared, echo=echo, timings=timings)
     truth = checks.read_truth(study)
     problems = _print_checks(results, truth, echo) if truth is not None else []
-    for lang in LANGUAGES:
+    for lang in languages:
+        started = time.perf_counter()
         run = steps.step("reports").run(study, jobs=jobs, lang=lang, echo=echo)
+        timings[f"reports_{lang}"] = time.perf_counter() - started
         for line in run.summary().splitlines():
             echo(f"[reports] {line}")
         if not run.ok:
             raise ReportBuildError("; ".join(run.failure_lines()))
+    echo("[time] " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items())
+         + f", total {sum(timings.values()):.1f} s")
     if problems:
         raise SurveyError(f"demo checks: validation did not find what the generator planted: {', '.join(problems)}")
     return study

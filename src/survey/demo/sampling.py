@@ -16,14 +16,16 @@ import pandas as pd
 def draw_sample(frame: pd.DataFrame, params: dict, rng: np.random.Generator) -> pd.DataFrame:
     """Return the responding adults with their design variables and weights (one row each)."""
     design = params["design"]
-    n_major, n_minor = design["psus_per_stratum_sampled"]["major"], design["psus_per_stratum_sampled"]["minor"]
     shares = {d["code"]: d["urban_share"] for d in params["districts"]}
+    # a province's counties carry their own sample sizes; the demo city's districts use the design's
+    psus_sampled = {d["code"]: d.get("psus_sampled", design["psus_per_stratum_sampled"]) for d in params["districts"]}
 
     psu_table = (frame.groupby(["district", "urban", "psu"], sort=True)
                  .agg(communities=("community", "nunique")).reset_index())
     psu_table["stratum_psus"] = psu_table.groupby(["district", "urban"])["psu"].transform("size")
     chosen = []
     for (district, urban), group in psu_table.groupby(["district", "urban"], sort=True):
+        n_major, n_minor = psus_sampled[district]["major"], psus_sampled[district]["minor"]
         major = (shares[district] >= 0.5) == bool(urban)
         other = psu_table[(psu_table.district == district) & (psu_table.urban != urban)]
         n_other = min(n_minor, len(other)) if major else None
@@ -49,8 +51,11 @@ def draw_sample(frame: pd.DataFrame, params: dict, rng: np.random.Generator) -> 
     persons = frame.loc[frame["community"].isin(comms["community"])]
     households = persons.groupby("household").agg(community=("community", "first"), size=("household", "size"))
     drawn = []
-    h = design["households_drawn_per_community"]
+    per_district = {d["code"]: d.get("households_per_community", design["households_drawn_per_community"])
+                    for d in params["districts"]}
+    h_of = persons.groupby("community", sort=True)["district"].first().map(per_district)
     for community, group in households.groupby("community", sort=True):
+        h = int(h_of.at[community])
         take = rng.choice(group.index.to_numpy(), min(h, len(group)), replace=False)
         drawn.append(pd.DataFrame({"household": take, "community": community, "H": len(group), "h": take.size}))
     drawn = pd.concat(drawn, ignore_index=True)

@@ -10,7 +10,9 @@ use treatment coding with the first (sorted) level as reference, as R's default 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,6 +92,64 @@ def plain_columns(data: pd.DataFrame, categorical: Sequence[str] = ()) -> pd.Dat
     return pd.DataFrame(out, index=pd.RangeIndex(len(data)))
 
 
+#: While :func:`shared_model_matrices` is active: (id of the data, right-hand side) -> (data, matrix of the
+#: rows complete on the right-hand side). The data are held so that their id cannot be reused.
+_SHARED: ContextVar[dict | None] = ContextVar("shared_model_matrices", default=None)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+@contextmanager
+def shared_model_matrices() -> Iterator[None]:
+    """Within this block, formulas with the same right-hand side on the same data build its matrix once.
+
+    The model matrix of ``y ~ terms`` on the rows complete in ``y`` and ``terms`` is the matrix
+    of ``~ terms`` (rows complete in ``terms``) restricted to the rows where ``y`` is present:
+    factor levels come from the whole column (:func:`plain_columns`), so they do not depend on
+    which rows a model drops. Several models of different outcomes on the same terms (the
+    pilot-effects table) then share one patsy evaluation. Only plain numeric outcome columns
+    take the shared path; the data must not change inside the block.
+
+    Example
+    -------
+    >>> with shared_model_matrices():                       # doctest: +SKIP
+    ...     a = model_frame("y1 ~ C(g) + x", data)
+    ...     b = model_frame("y2 ~ C(g) + x", data)          # the matrix of ~ C(g) + x is reused
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared_frame(formula: str, outcome: str, data: pd.DataFrame, cache: dict) -> ModelFrame | None:
+    """The model frame from a shared right-hand-side matrix, or None where the shared path does not apply."""
+    import patsy
+
+    lhs, rhs = (part.strip() for part in formula.split("~", 1))
+    series = data[outcome]
+    if (lhs != outcome or not _NAME.fullmatch(outcome) or outcome in set(_NAME.findall(rhs))
+            or not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)):
+        return None
+    key = (id(data), rhs)
+    if key not in cache:
+        used = formula_variables(rhs, data.columns)
+        factors = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", rhs))
+        plain = plain_columns(data[used], categorical=[c for c in used if c in factors])
+        try:
+            X = patsy.dmatrix(rhs, plain, return_type="dataframe", NA_action="drop")
+        except patsy.PatsyError:
+            return None  # the usual path says what is wrong
+        cache[key] = (data, X.index.to_numpy(dtype=np.int64), X.to_numpy(dtype=float), list(X.columns))
+    _, complete, X, names = cache[key]
+    y = series.to_numpy(dtype=float, na_value=np.nan)[complete]
+    present = ~np.isnan(y)
+    if not present.any():
+        return None
+    return ModelFrame(y=y[present], X=X[present], names=names, rows=complete[present], n_data=len(data),
+                      outcome=outcome, formula=formula)
+
+
 def formula_variables(formula: str, columns) -> list[str]:
     """Data columns a formula names (to check they exist and to copy only those)."""
     names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", formula))
@@ -135,6 +195,11 @@ def model_frame(formula: str, data: pd.DataFrame) -> ModelFrame:
             f"outcome column {outcome!r}: not found in the data (columns: "
             f"{', '.join(map(str, list(data.columns)[:12]))}{' ...' if data.shape[1] > 12 else ''})"
         )
+    cache = _SHARED.get()
+    if cache is not None:
+        shared = _shared_frame(formula, outcome, data, cache)
+        if shared is not None:
+            return shared
     used = formula_variables(formula, data.columns)
     factors = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", formula))
     plain = plain_columns(data[used], categorical=[c for c in used if c in factors and c != outcome])

@@ -35,6 +35,7 @@ import pandas as pd
 
 from survey.effects.did import did
 from survey.effects.mixed import did_mixed
+from survey.effects.model_frame import shared_model_matrices
 from survey.effects.pilot_schedule import pilot_schedule, post_waves
 from survey.effects.results import EffectResult
 from survey.errors import ColumnError, ConfigError, InputFileError
@@ -140,7 +141,7 @@ def pilot_effects(
     covariates: Sequence[str] | None = None,
     B: int = 9999,
     seed: int = 20230901,
-    mixed: bool = True,
+    mixed: bool | None = None,
     finite_population_correction: bool = False,
     level: float | None = None,
     write: bool = True,
@@ -162,8 +163,9 @@ def pilot_effects(
         Wild-bootstrap draws (Rademacher: all 2^8 = 256 for 8 districts).
     seed : int
         Seed of the Webb draws (the table is reproducible).
-    mixed : bool, default True
-        Also fit the mixed model (unweighted REML; the slowest part, ~10 s per outcome).
+    mixed : bool, optional
+        Also fit the mixed model (unweighted REML; the slowest part, ~10 s per outcome on 50
+        districts). Default: ``analysis.effects.mixed`` (true unless the study says otherwise).
     finite_population_correction : bool, default False
         Use the study's FPC (and second stage, ``design.ssu``) in the design-based SEs. Off by
         default: the pilot effect is an analytic (model) quantity, for which the
@@ -193,6 +195,7 @@ def pilot_effects(
     scores = dict(choices.effects.scores) if scores is None else scores
     covariates = list(choices.effects.covariates) if covariates is None else list(covariates)
     level = choices.level if level is None else level
+    mixed = choices.effects.mixed if mixed is None else mixed
     targets = _targets(study, indicators, scores)
     data = did_data(study)
     from survey.estimation.prevalence import survey_design
@@ -205,18 +208,19 @@ def pilot_effects(
     design = survey_design(data, settings)
     district = study.district_column
     parts = []
-    for name, column, binary in targets:
-        if column not in data.columns:
-            raise ColumnError(f"indicator {name!r}: score column {column!r} not found in the scored responses")
-        common = dict(treated=TREATED, unit=district, time="wave", covariates=terms, B=B, seed=seed, level=level)
-        parts.append(did(design, column, model="linear", **common).table.assign(indicator=name))
-        if binary:
-            parts.append(did(design, column, model="logit", methods=("design", "cr1"), **common)
-                         .table.assign(indicator=name))
-        if mixed:
-            parts.append(did_mixed(design, column, treated=TREATED, group=PILOT, unit=district, time="wave",
-                                   psu=study.design.psu, covariates=terms, level=level)
-                         .table.assign(indicator=name, n_treated_clusters=np.nan, draws=np.nan))
+    common = dict(treated=TREATED, unit=district, time="wave", covariates=terms, B=B, seed=seed, level=level)
+    with shared_model_matrices():  # every svyglm below has the same right-hand side: one patsy evaluation
+        for name, column, binary in targets:
+            if column not in data.columns:
+                raise ColumnError(f"indicator {name!r}: score column {column!r} not found in the scored responses")
+            parts.append(did(design, column, model="linear", **common).table.assign(indicator=name))
+            if binary:
+                parts.append(did(design, column, model="logit", methods=("design", "cr1"), **common)
+                             .table.assign(indicator=name))
+            if mixed:
+                parts.append(did_mixed(design, column, treated=TREATED, group=PILOT, unit=district, time="wave",
+                                       psu=study.design.psu, covariates=terms, level=level)
+                             .table.assign(indicator=name, n_treated_clusters=np.nan, draws=np.nan))
     table = pd.concat(parts, ignore_index=True)
     primary = primary_interval(study, int(table["n_clusters"].max()))
     table["primary"] = table["model"].isin(PRIMARY_MODELS) & (table["method"] == primary)

@@ -249,12 +249,15 @@ def result(study: Study | str | Path, name: str, *, skip: bool = False):
 
 
 def run(study: Study | str | Path, names: Sequence[str] = NAMES, echo: Callable[[str], None] = print,
-        options: dict[str, dict] | None = None) -> dict:
+        options: dict[str, dict] | None = None, timings: dict[str, float] | None = None) -> dict:
     """Run the steps ``names`` in order (all by default), printing each result's summary.
 
     Steps the study cannot have are skipped with their reason. ``options`` maps a step name to
-    keyword arguments of its run. Returns step name -> result.
+    keyword arguments of its run. ``timings``, when given, receives step name -> wall seconds.
+    Returns step name -> result.
     """
+    import time
+
     study = _study(study)
     results = {}
     for name in names:
@@ -263,7 +266,10 @@ def run(study: Study | str | Path, names: Sequence[str] = NAMES, echo: Callable[
         if reason:
             echo(f"[{name}] {reason}")
             continue
+        started = time.perf_counter()
         results[name] = current.run(study, **(options or {}).get(name, {}))
+        if timings is not None:
+            timings[name] = time.perf_counter() - started
         for line in results[name].summary().splitlines():
             echo(f"[{name}] {line}")
     return results

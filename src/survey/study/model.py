@@ -275,6 +275,8 @@ class EffectsAnalysis(Model):
     primary_interval: Literal["auto", "design", "cr1", "wcr_rademacher", "wcr_webb"] = Field(
         "auto", description="the interval the verdict uses; auto: the wild cluster bootstrap (Webb weights) "
         "with at least 6 districts, else design-based")
+    mixed: bool = Field(True, description="also fit the unweighted mixed model (did_mixed rows); the slowest "
+                        "part of the table with many districts")
 
 
 class SmallArea(Model):
