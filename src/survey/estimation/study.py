@@ -110,18 +110,26 @@ class PrevalenceTables(Result):
         return shown.assign(**{c: (100 * shown[c]).round(1) for c in ["estimate", "ci_low", "ci_high"]}).pivot_table(
             index=["indicator", "district"], columns="wave", values=["estimate", "ci_low", "ci_high"]).round(1)
 
-    def city_change(self, method: str = "crude"):
-        """Change of every indicator between consecutive waves for the city (Skipped with one wave)."""
+    def city_change(self, method: str = "crude", digits: int | None = None):
+        """Change of every indicator between consecutive waves for the city (Skipped with one wave).
+
+        ``digits`` rounds the numbers for display.
+        """
         can = self.study.capabilities()["change"]
         if not can:
             from survey.results import Skipped
 
             return Skipped(can.reason)
         rows = self.change[(self.change["district"] == prev.CITY) & (self.change["method"] == method)]
-        return rows.drop(columns=["district", "method"])
+        rows = rows.drop(columns=["district", "method"])
+        return rows if digits is None else rows.round(digits)
 
-    def subgroup_rows(self, indicator: str | None = None, variable: str | None = None, district: str = prev.CITY):
-        """Subgroup estimates of one indicator by one subgroup variable (defaults: the first of each)."""
+    def subgroup_rows(self, indicator: str | None = None, variable: str | None = None, district: str = prev.CITY,
+                      digits: int | None = None):
+        """Subgroup estimates of one indicator by one subgroup variable (defaults: the first of each).
+
+        ``digits`` rounds the numbers for display; a study without subgroups gets a Skipped.
+        """
         if self.subgroups.empty:
             from survey.results import Skipped
 
@@ -130,7 +138,8 @@ class PrevalenceTables(Result):
         variable = variable or self.study.config.subgroups[0]
         rows = self.subgroups[(self.subgroups["district"] == district) & (self.subgroups["indicator"] == indicator)
                               & (self.subgroups["group_variable"] == variable)]
-        return rows[["wave", "group_value", "estimate", "ci_low", "ci_high", "n", "flag", "flag_reason"]]
+        rows = rows[["wave", "group_value", "estimate", "ci_low", "ci_high", "n", "flag", "flag_reason"]]
+        return rows if digits is None else rows.round(digits)
 
     def title(self) -> str:
         return (f"Prevalence in study {self.study.id}: {len(self.study.indicators)} indicators, "
