@@ -228,7 +228,7 @@ def _bootstrap_mse(fit, y, d, x, used, transform, n_boot, seed):
     m = len(y)
     mean = x @ fit.beta
     theta_star = mean[:, None] + rng.standard_normal((m, n_boot)) * np.sqrt(fit.sigma2)
-    true_p = tr.truth(theta_star, transform)
+    true_p = tr.proportion_of(theta_star, transform)
     e = rng.standard_normal((int(used.sum()), n_boot)) * np.sqrt(d[used])[:, None]
     y_star = theta_star[used] + e
     start = np.full(n_boot, max(fit.sigma2, 1e-3 * float(np.median(d[used]))))

@@ -74,7 +74,7 @@ def back(mu, s2, transform: str):
     return mu
 
 
-def truth(theta, transform: str):
+def proportion_of(theta, transform: str):
     """The proportion an area effect ``theta`` means on the model's scale (the bootstrap's true value)."""
     theta = np.asarray(theta, float)
     if transform == "arcsine":
