@@ -100,6 +100,31 @@ def _subset_mask(design: Design, subset) -> np.ndarray:
     return values.to_numpy(dtype=bool)
 
 
+def fitting_rows(design, formula: str, family: str, subset) -> tuple[ModelFrame, np.ndarray]:
+    """The model frame of the rows a fit uses (inside ``subset``, positive weight), checked for the
+    family and for full rank, and their weights rescaled to mean 1 (R ``svyglm(rescale=TRUE)``:
+    changes neither estimates nor design SEs)."""
+    data = design.data
+    frame = model_frame(formula, data)
+    inside = _subset_mask(design, subset)
+    w_all = design.weights()
+    keep = inside[frame.rows] & (w_all[frame.rows] > 0)
+    if not keep.any():
+        raise ColumnError(f"formula {formula!r}: no row with a positive weight inside the subset")
+    frame = ModelFrame(y=frame.y[keep], X=frame.X[keep], names=frame.names, rows=frame.rows[keep],
+                       n_data=frame.n_data, outcome=frame.outcome, formula=frame.formula)
+    if family == "binomial":
+        binary_outcome(frame, data)
+    if family == "poisson" and (frame.y < 0).any():
+        bad = frame.rows[frame.y < 0]
+        raise ColumnError(f"outcome column {frame.outcome!r}: expected counts >= 0 for a Poisson model, "
+                          f"found {frame.y[frame.y < 0][0]:g} in {example_rows(data.index.to_numpy()[bad])}")
+    w = w_all[frame.rows]
+    w = w / w.mean()
+    check_full_rank(frame, w)
+    return frame, w
+
+
 def svyglm(
     design: Design,
     formula: str,
@@ -182,23 +207,7 @@ def svyglm(
 
         return replicate_svyglm(design, formula, family=family, subset=subset, level=level)
     data = design.data
-    frame = model_frame(formula, data)
-    inside = _subset_mask(design, subset)
-    w_all = design.weights()
-    keep = inside[frame.rows] & (w_all[frame.rows] > 0)
-    if not keep.any():
-        raise ColumnError(f"formula {formula!r}: no row with a positive weight inside the subset")
-    frame = ModelFrame(y=frame.y[keep], X=frame.X[keep], names=frame.names, rows=frame.rows[keep],
-                       n_data=frame.n_data, outcome=frame.outcome, formula=frame.formula)
-    if family == "binomial":
-        binary_outcome(frame, data)
-    if family == "poisson" and (frame.y < 0).any():
-        bad = frame.rows[frame.y < 0]
-        raise ColumnError(f"outcome column {frame.outcome!r}: expected counts >= 0 for a Poisson model, "
-                          f"found {frame.y[frame.y < 0][0]:g} in {example_rows(data.index.to_numpy()[bad])}")
-    w = w_all[frame.rows]
-    w = w / w.mean()  # R svyglm(rescale=TRUE): changes neither estimates nor design SEs
-    check_full_rank(frame, w)
+    frame, w = fitting_rows(design, formula, family, subset)
     fit = fit_weighted_glm(frame, w, family)
     params = np.asarray(fit.params)
     scores, information = score_parts(frame, params, w, family)
@@ -207,7 +216,7 @@ def svyglm(
     influence[frame.rows] = scores @ a_inv
 
     model_weights = np.zeros(len(data))
-    model_weights[frame.rows] = w_all[frame.rows]
+    model_weights[frame.rows] = design.weights()[frame.rows]
     units = design_units(design.with_weights(model_weights, name="_model_weight"))
     cov = design_covariance(units, influence)
     p = len(params)

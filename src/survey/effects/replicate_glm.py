@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.effects.glm import _subset_mask, fit_weighted_glm, glm_family
-from survey.effects.model_frame import ModelFrame, binary_outcome, check_full_rank, model_frame
+from survey.effects.glm import _subset_mask, fit_weighted_glm, fitting_rows, glm_family
+from survey.effects.model_frame import ModelFrame
 from survey.effects.results import ModelResult
-from survey.errors import ColumnError, ConfigError, example_rows
+from survey.errors import ConfigError
 from survey.estimation.replicates import replicate_covariance
 
 MAX_ITERATIONS = 100
@@ -72,24 +72,7 @@ def replicate_svyglm(design, formula: str, *, family: str = "gaussian", subset=N
 
         svyglm(y ~ x, design=as.svrepdesign(...), family=quasibinomial)
     """
-    data = design.data
-    frame = model_frame(formula, data)
-    inside = _subset_mask(design, subset)
-    w_all = design.weights()
-    keep = inside[frame.rows] & (w_all[frame.rows] > 0)
-    if not keep.any():
-        raise ColumnError(f"formula {formula!r}: no row with a positive weight inside the subset")
-    frame = ModelFrame(y=frame.y[keep], X=frame.X[keep], names=frame.names, rows=frame.rows[keep],
-                       n_data=frame.n_data, outcome=frame.outcome, formula=frame.formula)
-    if family == "binomial":
-        binary_outcome(frame, data)
-    if family == "poisson" and (frame.y < 0).any():
-        bad = frame.rows[frame.y < 0]
-        raise ColumnError(f"outcome column {frame.outcome!r}: expected counts >= 0 for a Poisson model, "
-                          f"found {frame.y[frame.y < 0][0]:g} in {example_rows(data.index.to_numpy()[bad])}")
-    w = w_all[frame.rows]
-    w = w / w.mean()
-    check_full_rank(frame, w)
+    frame, w = fitting_rows(design, formula, family, subset)
     fit = fit_weighted_glm(frame, w, family)
     params = np.asarray(fit.params)
     betas = replicate_coefficients(frame, design.replicate_weights()[frame.rows], family, params)
@@ -97,7 +80,7 @@ def replicate_svyglm(design, formula: str, *, family: str = "gaussian", subset=N
         raise ConfigError(f"formula {formula!r} ({family}): no replicate fit converged")
     cov = replicate_covariance(params, betas, design)
     p = len(params)
-    degf = design.subset_degf(inside)
+    degf = design.subset_degf(_subset_mask(design, subset))
     df = float(degf + 1 - p)
     names = frame.names
     return ModelResult(
