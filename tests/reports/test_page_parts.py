@@ -111,6 +111,19 @@ def test_a_page_font_comes_from_the_base_font_when_it_covers_the_page_else_from_
         assert {ord(c) for c in text if c != " "} <= set(cmap)
 
 
+def test_a_page_beyond_the_base_font_widens_it_once_for_the_pages_after_it(tmp_path, monkeypatch):
+    from survey.reports import fonts
+
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fonts, "_WIDENED", {})
+    base = base_font("临江区")
+    assert fonts._source_for(set("临江区 12%"), base) == base
+    widened = fonts._source_for(set("临江区 龘"), base)
+    assert widened not in (base, fonts.cjk_font_path()) and ord("龘") in fonts._covered(widened)
+    assert fonts._source_for(set("龘 临江"), base) == widened  # no second widening for the same characters
+    assert fonts._source_for(set("龘 区\U0001F600"), base) == widened  # a character the font lacks: no widening
+
+
 def test_tiles_take_row_and_col_from_the_district_table_else_a_grid():
     table = pd.DataFrame({"code": ["a", "b", "c"], "row": [2, 1, 2], "col": [5, 6, 6]})
     assert tile_positions(table) == ({"a": (2, 1), "b": (1, 2), "c": (2, 2)}, "")

@@ -189,16 +189,40 @@ def _cmap_of(path: str, _mtime: int) -> frozenset[int]:
     return frozenset(TTFont(path, lazy=True).getBestCmap())
 
 
+#: base font -> the base font widened by the characters a page needed beyond it (this process's pages)
+_WIDENED: dict[Path, Path] = {}
+
+
+def _source_for(characters: set[str], base: Path | None) -> Path:
+    """The smallest font file that covers ``characters``: ``base``, ``base`` widened once, or the full font.
+
+    A page with characters the base lacks (a name in an instrument file, an accented author) widens
+    the base once (:func:`base_font` of both sets, cached on disk); the pages after it subset the
+    widened file, so a study pays for the full font once, not on every page.
+    """
+    full = cjk_font_path()
+    if base is None:
+        return full
+    wanted = {ord(c) for c in characters} & _covered(full)  # a character the font lacks is drawn by a fallback
+    for candidate in (_WIDENED.get(base), base):
+        if candidate is not None and wanted <= _covered(candidate):
+            return candidate
+    widened = base_font({chr(c) for c in _covered(_WIDENED.get(base, base)) | wanted})
+    _WIDENED[base] = widened
+    return widened
+
+
 def web_font(text: str, base: Path | None = None) -> bytes:
     """A WOFF subset of the CJK font holding exactly the characters of ``text`` it has glyphs for.
 
-    Taken from ``base`` (a :func:`base_font`) when that covers the text, else from the full font.
+    Taken from ``base`` (a :func:`base_font`), widened when the text needs more (see
+    :func:`_source_for`), else from the full font.
     """
     import io
 
     characters = {c for c in set(text) if not c.isspace() or c in " \u3000"}
-    source = base if base is not None and {ord(c) for c in characters} <= _covered(base) else cjk_font_path()
-    font = _subset(str(source), characters, "woff", names=["*"] if source == base else None)
+    source = _source_for(characters, base)
+    font = _subset(str(source), characters, "woff", names=["*"] if source != cjk_font_path() else None)
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()

@@ -112,9 +112,18 @@ def district_links(reports_dir: Path, slug: str, lang: str, pdf: bool = True) ->
 
 
 def font_characters(study: Study) -> str:
-    """Every character the study's pages are likely to use: the wording files, the study file, the district table."""
-    parts = [path.read_text(encoding="utf-8") for path in sorted(LABEL_DIR.glob("*.yaml"))]
+    """Every character the study's pages are likely to use.
+
+    The wording files, the reference populations' descriptions, the study file, its instruments' files
+    (names, citations) and the district table.
+    """
+    from survey.paths import REFERENCE_DATA_DIR
+
+    parts = [path.read_text(encoding="utf-8") for folder in (LABEL_DIR, REFERENCE_DATA_DIR)
+             for path in sorted(folder.glob("*.yaml"))]
     parts.append(study.config_file.read_text(encoding="utf-8"))
+    parts += [instrument.path.read_text(encoding="utf-8") for instrument in study.instruments.values()
+              if instrument.path is not None and instrument.path.is_file()]
     if study.config.districts is not None and study.path(study.config.districts).is_file():
         parts.append(study.path(study.config.districts).read_text(encoding="utf-8"))
     return "".join(parts)
