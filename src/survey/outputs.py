@@ -127,10 +127,17 @@ def write_excel(path: str | Path, frame: pd.DataFrame, **options) -> Path:
 
 
 def save_figure(path: str | Path, figure, **options) -> Path:
-    """``figure.savefig`` to ``path`` atomically (the format comes from the path's suffix)."""
+    """``figure.savefig`` to ``path`` atomically (the format comes from the path's suffix).
+
+    An SVG's element ids are salted with the file's name instead of random numbers, so that the same
+    figure gives the same bytes (matplotlib's ``svg.hashsalt``).
+    """
+    import matplotlib
+
     path = Path(path)
     options.setdefault("format", path.suffix.lstrip(".") or "png")
-    with atomic_path(path) as tmp:
+    salt = {"svg.hashsalt": path.name} if options["format"] == "svg" and not matplotlib.rcParams["svg.hashsalt"] else {}
+    with atomic_path(path) as tmp, matplotlib.rc_context(salt):
         figure.savefig(tmp, **options)
     return path
 

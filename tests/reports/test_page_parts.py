@@ -201,3 +201,21 @@ def test_the_page_wording_has_the_same_keys_and_fields_in_both_languages():
         fields = {lang: set(re.findall(r"\{(\w+)", str(text))) for lang, text in value.items()}
         assert fields["zh"] == fields["en"], key
     assert page_text("nav.other_language", "zh") == "English version"
+
+
+def test_the_same_figure_saved_twice_gives_the_same_svg_bytes(tmp_path):
+    from matplotlib.figure import Figure
+
+    from survey.outputs import save_figure
+
+    def drawn():
+        figure = Figure(figsize=(3, 2))
+        axes = figure.add_subplot()
+        axes.plot([1, 2, 3], [2, 1, 3])
+        axes.set_title("临江区")
+        return figure
+
+    undated = {"metadata": {"Date": None}}
+    first = save_figure(tmp_path / "a" / "f.svg", drawn(), **undated)
+    second = save_figure(tmp_path / "b" / "f.svg", drawn(), **undated)
+    assert first.read_bytes() == second.read_bytes() and b'clip-path="url(#p' in first.read_bytes()

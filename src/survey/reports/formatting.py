@@ -17,6 +17,8 @@ Example
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -29,20 +31,30 @@ __all__ = ["CAUTION", "MISSING", "NOT_APPLICABLE", "SUPPRESSED", "ci_side", "num
            "points_with_ci", "with_n"]
 
 
-def _half_up(values: pd.Series, digits: int) -> pd.Series:
+def _half_up(values, digits: int) -> np.ndarray:
     """Round halves away from zero, as readers expect (23.45 -> 23.5), despite binary floats."""
     scale = 10.0**digits
-    return np.sign(values) * np.floor(np.abs(values) * scale + 0.5 + 1e-9) / scale
+    with np.errstate(over="ignore", invalid="ignore"):  # as pandas: a huge value becomes inf, not a warning
+        return np.sign(values) * np.floor(np.abs(values) * scale + 0.5 + 1e-9) / scale
+
+
+_SIGNED_ZERO = re.compile(r"^[+−](0\.0+)$")
+
+
+def _floats(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    return pd.to_numeric(values, errors="coerce").astype(float).to_numpy(), values.index
 
 
 def _number(values: pd.Series, digits: int, signed: bool = False) -> pd.Series:
-    values = pd.to_numeric(values, errors="coerce").astype(float)
-    rounded = _half_up(values, digits)
-    text = rounded.map(lambda v: f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}", na_action="ignore")
-    text = text.astype("string")
-    # a minus sign, not a hyphen; no "-0.0"
-    text = text.str.replace("-", "−", regex=False).str.replace(r"^[+−](0\.0+)$", r"\1", regex=True)
-    return text.where(values.notna(), MISSING).astype(object)
+    """Numbers as text, half up, with a minus sign (not a hyphen) and no ``-0.0``; missing values as a dash.
+
+    The cells of a report's table are few: formatting them one by one is faster than pandas' string methods.
+    """
+    floats, index = _floats(values)
+    spec = f"{'+' if signed else ''}.{digits}f"
+    cells = [MISSING if np.isnan(v) else _SIGNED_ZERO.sub(r"\1", format(r, spec).replace("-", "−"))
+             for v, r in zip(floats, _half_up(floats, digits).tolist(), strict=True)]
+    return pd.Series(cells, index=index, dtype=object)
 
 
 def number_text(value, digits: int = 1, signed: bool = False, scale: float = 1.0) -> str:
@@ -105,9 +117,11 @@ def points_with_ci(table: pd.DataFrame, digits: int = 1, scale: float = 100) -> 
 
 def number(values: pd.Series, digits: int = 0) -> pd.Series:
     """Plain numbers with thousands separators (``12,345``); missing values as a dash."""
-    values = _half_up(pd.to_numeric(values, errors="coerce").astype(float), digits)
-    text = values.map(lambda v: f"{v:,.{digits}f}", na_action="ignore").astype("string")
-    return text.where(values.notna(), MISSING).astype(object)
+    floats, index = _floats(values)
+    spec = f",.{digits}f"
+    cells = [MISSING if np.isnan(v) else format(r, spec) for v, r in zip(floats, _half_up(floats, digits).tolist(),
+                                                                          strict=True)]
+    return pd.Series(cells, index=index, dtype=object)
 
 
 def ci_side(table: pd.DataFrame, reference: pd.Series | float) -> pd.Series:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -354,6 +355,10 @@ class DistrictData:
 
     def digest(self) -> str:
         """SHA-256 over every table's rows and the scalar fields: changes when the report's inputs do."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:  # the rows are not changed after the report's inputs are split
         sha = hashlib.sha256()
         for item in fields(self):
             value = getattr(self, item.name)

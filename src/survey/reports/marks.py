@@ -83,20 +83,19 @@ def not_applicable(table: pd.DataFrame) -> pd.Series:
 
 def mark_kinds(table: pd.DataFrame) -> pd.DataFrame:
     """One boolean column per mark kind (``not_applicable``, ``suppressed``, ``footnote``, ``review_*``)."""
-    flags = table.get("flag", pd.Series("present", index=table.index)).astype(str)
-    reasons = table.get("flag_reason", pd.Series("", index=table.index)).fillna("").astype(str)
-    blank = not_applicable(table)
-    out = pd.DataFrame(index=table.index)
-    out["not_applicable"] = blank
-    out["suppressed"] = flags.eq("suppress") & ~blank
-    shown = ~blank & ~out["suppressed"]
-    out["footnote"] = shown & flags.eq("footnote")
-    found = reasons.map(_review_kinds)
+    flags = table["flag"].astype(str).to_numpy() if "flag" in table else np.full(len(table), "present")
+    reasons = table["flag_reason"].fillna("").astype(str) if "flag_reason" in table else [""] * len(table)
+    blank = not_applicable(table).to_numpy()
+    suppressed = (flags == "suppress") & ~blank
+    shown = ~blank & ~suppressed
+    review = shown & (flags == "review")
+    found = [_review_kinds(reason) for reason in reasons]
+    kinds = {"not_applicable": blank, "suppressed": suppressed, "footnote": shown & (flags == "footnote")}
     for kind in REVIEW_REASONS:
-        out[kind] = shown & flags.eq("review") & found.map(lambda kinds, k=kind: k in kinds).astype(bool)
+        kinds[kind] = review & np.array([kind in named for named in found], dtype=bool)
     # a review flag whose reason names no known rule still gets a (general) review mark, never none
-    out["review_other"] = shown & flags.eq("review") & ~out[list(REVIEW_REASONS)].any(axis=1)
-    return out
+    kinds["review_other"] = review & ~np.logical_or.reduce([kinds[k] for k in REVIEW_REASONS])
+    return pd.DataFrame(kinds, index=table.index)
 
 
 def cell_marks(table: pd.DataFrame) -> pd.Series:
