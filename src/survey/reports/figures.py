@@ -31,6 +31,21 @@ def _new_figure(width: float, height: float, layout: str | None = "constrained")
     return Figure(figsize=(width, height), layout=layout)
 
 
+def warm_up() -> None:
+    """Draw a small figure with Chinese text to PNG and SVG in memory: loads the backends and the font's glyphs.
+
+    A report kernel runs this once at start, so that its first district does not pay for it.
+    """
+    import io
+
+    figure = _new_figure(2, 1)
+    axes = figure.add_subplot()
+    axes.plot([0, 1], [0, 1], marker="o")
+    axes.set_title("心理健康 2024 (%)")
+    for kind in ("png", "svg"):
+        figure.savefig(io.BytesIO(), format=kind)
+
+
 def _text_inches(texts, size: float) -> float:
     """Width in inches of the widest of ``texts`` at ``size`` points in the CJK font (measured, not drawn)."""
     from matplotlib.font_manager import get_font

@@ -72,6 +72,16 @@ def _cleaner():
                    strip=False, strip_comments=True)
 
 
+def warm_up() -> None:
+    """Load what the first page would otherwise wait for: the sanitiser, the font subsetter, the font's map."""
+    from fontTools import subset  # noqa: F401 (imported for its load time)
+
+    from survey.reports.fonts import _covered, cjk_font_path
+
+    _cleaner()
+    _covered(cjk_font_path())
+
+
 _EMBEDDED = re.compile(r'src="(data:image/(?:png|svg\+xml);base64,)([A-Za-z0-9+/=]{64,})"')
 
 

@@ -35,8 +35,8 @@ from survey.study.paths import REPORT_HTML, REPORT_NOTEBOOK, REPORT_PDF
 #: (a failing cell still fails the run, with its error, through papermill).
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: What a new kernel imports before its first notebook (the notebook's own first cell imports the same).
-WARM_UP = ("import survey.reports.content, survey.reports.section\n"
-           "from survey.reports.fonts import use_cjk_font as _use_cjk_font; _use_cjk_font(); del _use_cjk_font\n")
+WARM_UP = ("import survey.reports.content, survey.reports.section, xlsxwriter\n"
+           "from survey.reports.figures import warm_up as _warm_up; _warm_up(); del _warm_up\n")
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,9 @@ def start_worker(kernel: str, pdf: bool = True) -> None:
         _STATE.kernel(kernel).warm_up()  # the kernel imports the report package while the browser starts
         if pdf:
             _STATE.printer().start()
+        from survey.reports.webpage import warm_up
+
+        warm_up()
     except Exception:  # reported by the first district this worker builds, as its own failure
         _STATE.close()
 
