@@ -91,3 +91,24 @@ def test_no_output_file_name_is_written_outside_the_paths_object():
     found = [f"{p.relative_to(src)}: {m.group(0)}" for p in src.rglob("*.py")
              if p.relative_to(src).as_posix() != "study/paths.py" for m in names.finditer(p.read_text("utf-8"))]
     assert found == []
+
+
+def test_the_reports_step_checks_the_index_of_the_language_it_built(small_study, monkeypatch):
+    import dataclasses
+    import sys
+    import types
+
+    study = load_study(small_study)
+    reports = steps.step("reports")
+    assert reports.outputs(study, lang="en") == [study.paths.index("en")] != reports.outputs(study)
+
+    def build(study, lang="zh", **options):  # writes only the index of its language, as an English-only run does
+        study.paths.index(lang).parent.mkdir(parents=True, exist_ok=True)
+        study.paths.index(lang).write_text("<!DOCTYPE html>", encoding="utf-8")
+
+    monkeypatch.setitem(sys.modules, "_only_the_index", types.SimpleNamespace(build=build))
+    writes_index = dataclasses.replace(reports, run_function="_only_the_index:build")
+    study.paths.index("zh").unlink(missing_ok=True)
+    writes_index.run(study, lang="en")  # no zh index, and none expected
+    with pytest.raises(Exception, match="index.html after it ran"):
+        dataclasses.replace(reports, run_function="_only_the_index:build", output_options=()).run(study, lang="en")

@@ -18,8 +18,7 @@ from survey.pipeline import steps
 from survey.reports.runner import ReportBuildError
 from survey.study import Study, load_study
 
-#: The report languages the demo builds; Chinese first: the reports step's output (what the
-#: registry checks after a run) is the Chinese index page, which an English-only first run does not write.
+#: The report languages the demo builds, Chinese first.
 LANGUAGES = ("zh", "en")
 
 

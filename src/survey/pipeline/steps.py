@@ -49,6 +49,7 @@ class Step:
     load_function: str | None = None     # "module:function", called as function(study): the result from its outputs
     needs: str | None = None             # a capability name (survey.study.capabilities)
     manifest: Callable[[Study], Path] | None = None  # written last, describing the outputs (survey.outputs)
+    output_options: tuple[str, ...] = ()  # options of the run that name its outputs (the reports' language)
 
     def _call(self, target: str, *args, **kwargs):
         module_name, function_name = target.split(":")
@@ -86,7 +87,8 @@ class Step:
             raise ConfigError(f"{study.config_file}: {reason}")
         result = self._call(self.run_function, study, **options)
         written_elsewhere = options.get("output") is not None or options.get("write") is False
-        missing = [] if written_elsewhere else [str(p) for p in self.outputs(study) if not p.is_file()]
+        named = {key: options[key] for key in self.output_options if key in options}
+        missing = [] if written_elsewhere else [str(p) for p in self.outputs(study, **named) if not p.is_file()]
         if missing:
             raise InputFileError(f"step {self.name}: expected {', '.join(missing)} after it ran, found no such file")
         return result
@@ -150,8 +152,8 @@ def _reports_inputs(study: Study) -> list[Path]:
     return [*_estimation_outputs(study), study.paths.scored]
 
 
-def _reports_outputs(study: Study) -> list[Path]:
-    return [study.paths.index("zh")]
+def _reports_outputs(study: Study, lang: str = "zh") -> list[Path]:
+    return [study.paths.index(lang)]
 
 
 STEPS: tuple[Step, ...] = (
@@ -167,7 +169,7 @@ STEPS: tuple[Step, ...] = (
          lambda s: [s.paths.pilot_effects], "survey.effects.study:pilot_effects", "survey.effects.study:load_effects",
          needs="effects", manifest=lambda s: s.paths.effects_manifest),
     Step("reports", "one report per district, and the index page", _reports_inputs, _reports_outputs,
-         "survey.reports.runner:build_reports"),
+         "survey.reports.runner:build_reports", output_options=("lang",)),
 )
 NAMES = tuple(step.name for step in STEPS)
 #: The steps every district report reads the outputs of.
