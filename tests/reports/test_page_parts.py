@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from survey.errors import ConfigError
 from survey.reports import figures
 from survey.reports.fonts import BASE_CHARACTERS, base_font, web_font
 from survey.reports.index import colour_bins, target_year, tile_positions
@@ -219,3 +220,19 @@ def test_the_same_figure_saved_twice_gives_the_same_svg_bytes(tmp_path):
     first = save_figure(tmp_path / "a" / "f.svg", drawn(), **undated)
     second = save_figure(tmp_path / "b" / "f.svg", drawn(), **undated)
     assert first.read_bytes() == second.read_bytes() and b'clip-path="url(#p' in first.read_bytes()
+
+
+def test_a_wording_file_that_gives_a_key_twice_is_refused_and_chinese_pages_have_no_folded_spaces(tmp_path,
+                                                                                                  monkeypatch):
+    from survey.reports import text as text_module
+
+    (tmp_path / "pages_zh.yaml").write_text("nav:\n  back: 返回\n  back: 全部\n", encoding="utf-8")
+    monkeypatch.setattr(text_module, "LABEL_DIR", tmp_path)
+    text_module.wording.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=r"pages_zh.yaml \(line 3\): key 'back' given twice"):
+            page_text("nav.back", "zh")
+    finally:
+        monkeypatch.undo()
+        text_module.wording.cache_clear()
+    assert "区间（" in page_text("index.intro", "zh", city="清河市", wave=2024, method="标化率")

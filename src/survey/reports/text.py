@@ -23,8 +23,6 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from survey.errors import ConfigError
 
 LANGUAGES = ("zh", "en")
@@ -53,34 +51,44 @@ def _close_cjk_gaps(value):
 
 
 @cache
-def labels(lang: str) -> dict:
-    """All wording of one language (the parsed ``labels_<lang>.yaml``)."""
-    path = LABEL_DIR / f"labels_{check_language(lang)}.yaml"
-    with path.open(encoding="utf-8") as handle:
-        parsed = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+def wording(kind: str, lang: str) -> dict:
+    """One wording file parsed: ``<kind>_<lang>.yaml`` (``labels`` or ``pages``); a key given twice is an error."""
+    from survey.study.yaml_loader import load_yaml_file
+
+    parsed = load_yaml_file(LABEL_DIR / f"{kind}_{check_language(lang)}.yaml")
     return _close_cjk_gaps(parsed) if lang == "zh" else parsed
 
 
-def lookup(key: str, lang: str):
-    """The raw value at a dotted key (a string, list or mapping)."""
-    value = labels(lang)
+def labels(lang: str) -> dict:
+    """All wording of one language (the parsed ``labels_<lang>.yaml``)."""
+    return wording("labels", lang)
+
+
+def lookup(key: str, lang: str, kind: str = "labels"):
+    """The raw value at a dotted key (a string, list or mapping) of ``<kind>_<lang>.yaml``."""
+    value = wording(kind, lang)
     for part in key.split("."):
         if not isinstance(value, dict) or part not in value:
-            raise ConfigError(f"labels_{lang}.yaml: expected the key {key!r}, found no {part!r}")
+            raise ConfigError(f"{kind}_{lang}.yaml: expected the key {key!r}, found no {part!r}")
         value = value[part]
     return value
 
 
-def text(key: str, lang: str, **values) -> str:
-    """The wording at ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
-    template = lookup(key, lang)
+def fill(kind: str, key: str, lang: str, values: dict) -> str:
+    """The text at ``key`` of ``<kind>_<lang>.yaml`` with its ``{name}`` fields filled from ``values``."""
+    template = lookup(key, lang, kind)
     if not isinstance(template, str):
-        raise ConfigError(f"labels_{lang}.yaml: {key}: expected text, found {type(template).__name__}")
+        raise ConfigError(f"{kind}_{lang}.yaml: {key}: expected text, found {type(template).__name__}")
     try:
         return template.format_map(values)
     except KeyError as missing:
-        raise ConfigError(f"labels_{lang}.yaml: {key}: expected only known fields "
+        raise ConfigError(f"{kind}_{lang}.yaml: {key}: expected only known fields "
                           f"({', '.join(sorted(values)) or 'none'}), found {{{missing.args[0]}}}") from None
+
+
+def text(key: str, lang: str, **values) -> str:
+    """The wording at ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
+    return fill("labels", key, lang, values)
 
 
 def label_of(group: str, code, lang: str) -> str:
