@@ -102,5 +102,8 @@ def test_pipeline_step_and_command(demo_effects, demo_scored, tmp_path, monkeypa
                                       "--draws", "199", "--no-mixed"])
     assert result.exit_code == 0, result.output
     assert calls == [{"output": out, "B": 199, "mixed": False, "finite_population_correction": False}]
+    result = CliRunner().invoke(app, ["effects", str(demo_scored.study.config_file), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "mixed" not in calls[-1]  # no flag: the study's analysis.effects.mixed decides
     assert out.is_file() and "literacy" in result.output and f"wrote {out}" in result.output
     assert "truth" not in out.read_text()  # the demo's truth is the demo checks' business, not the table's
