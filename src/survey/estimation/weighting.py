@@ -44,6 +44,8 @@ def _as_list(columns: str | Sequence[str]) -> list[str]:
 
 def _comparable(values: pd.Series, other: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The two columns in one comparable form: floats if both are numeric, else text."""
+    if values.dtype.kind in "iuf" and other.dtype.kind in "iuf":  # numbers already: the same floats, at once
+        return values.astype(float), other.astype(float)
     a = pd.to_numeric(values.astype(object).where(values.notna(), None), errors="coerce")
     b = pd.to_numeric(other.astype(object).where(other.notna(), None), errors="coerce")
     if not (a.isna() & values.notna()).any() and not (b.isna() & other.notna()).any():
@@ -119,9 +121,13 @@ def _poststratify_weights(
     partial: bool,
     role: str,
     exclude: np.ndarray | None = None,
+    matched: tuple[np.ndarray, pd.DataFrame] | None = None,
 ) -> tuple[np.ndarray, CalibrationMargin]:
-    """New weights and the calibration record of one post-stratification (R ``postStratify``)."""
-    cell, pop = match_cells(data, population, columns, count, role)
+    """New weights and the calibration record of one post-stratification (R ``postStratify``).
+
+    ``matched`` is :func:`match_cells`' answer for these rows and cells, when the caller has it.
+    """
+    cell, pop = matched if matched is not None else match_cells(data, population, columns, count, role)
     taking_part = np.ones(len(data), dtype=bool) if exclude is None else ~exclude
     orphan = taking_part & (cell < 0) & (weights > 0)
     if orphan.any():
@@ -318,12 +324,14 @@ def rake(
     iteration = 0
     current = weights
     records: list[CalibrationMargin] = []
+    roles = [f"rake margin {' x '.join(columns)}" for columns, _ in specs]
+    matched = [match_cells(data, population, columns, count, role)  # the cells do not change between sweeps
+               for (columns, population), role in zip(specs, roles, strict=True)]
     while iteration < max_iterations:
         records = []
-        for columns, population in specs:
-            current, margin = _poststratify_weights(
-                data, current, columns, population, count, False, f"rake margin {' x '.join(columns)}"
-            )
+        for (columns, population), role, cells in zip(specs, roles, matched, strict=True):
+            current, margin = _poststratify_weights(data, current, columns, population, count, False, role,
+                                                    matched=cells)
             records.append(margin)
         table = table_groups.sum(current)
         if np.max(np.abs(previous - table)) < tolerance:
