@@ -43,6 +43,7 @@ CASES = [
     ["x.csv", "--name", "a b", "--scale", "0.5", "--flag", "--na", "NA", "--na", ".", "-o", "out/t.csv"],
     ["x.csv", "--scale", "-2.5e-3", "--count", "7", "--low", "3"],
     ["x.csv", "--scale", "1_000"],
+    *(["x.csv", "--scale", v] for v in ("1.", ".5", "+3", "-0", "007", "1E-3", "00.5e+01")),
     ["x.csv", "--scale", "inf"],
     ["x.csv", "--scale", " 2"],
     ["x.csv", "--scale", "abc"],
