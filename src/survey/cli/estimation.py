@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from survey.cli.app import STUDY_HELP, app
+from survey.cli.plain_params import PlainCommand
 
 STATS = ("proportion", "mean", "total", "median", "quantile")
 CIS = ("logit", "beta", "wilson", "likelihood", "asin")
@@ -23,7 +24,7 @@ def _is_study(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml") or (path.is_dir() and (path / "study.yaml").is_file())
 
 
-@app.command()
+@app.command(cls=PlainCommand)
 def estimate(
     data: Path = typer.Argument(..., help="A data file intake reads (CSV, Parquet, XLSX, SAV) or a study.yaml."),
     outcome: str = typer.Option(..., "--outcome", help="Outcome column (0/1 for a proportion)."),

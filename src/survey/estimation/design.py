@@ -46,8 +46,8 @@ def _as_tuple(columns: str | Sequence[str] | None) -> tuple[str, ...]:
 
 def _numeric(data: pd.DataFrame, column: str, role: str) -> np.ndarray:
     series = data[column]
-    if series.dtype == bool:
-        return series.to_numpy(dtype=float)
+    if series.dtype == bool or (isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu"):
+        return series.to_numpy(dtype=float)  # numbers already (numpy dtypes: no pd.NA to coerce)
     values = pd.to_numeric(series, errors="coerce")
     bad = values.isna() & series.notna()
     if bad.any():

@@ -41,7 +41,6 @@ import pandas as pd
 
 from survey.errors import ColumnError, ConfigError
 from survey.estimation import intervals
-from survey.estimation.calibration import calibrated_domain_scores
 from survey.estimation.design import Design, require_design
 from survey.estimation.domains import DomainCells, domain_cells
 from survey.estimation.grouping import group_rows
@@ -199,6 +198,8 @@ def finalize(
     n, w, y, yy = sums["n"], sums["w"], sums["y"], sums["yy"]
     used = sums["used"]
     if design.calibration:
+        from survey.estimation.calibration import calibrated_domain_scores  # scipy.sparse: calibrated designs only
+
         unit_scores = calibrated_domain_scores(design, totals, cells, stat, est, sums)
         n_units = unit_scores.shape[0]
         var = domain_variances(

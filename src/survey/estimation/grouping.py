@@ -58,7 +58,7 @@ def _codes(key, n: int) -> tuple[np.ndarray, int]:
         values = key.astype(np.int64, copy=False)
         low, high = int(values.min()), int(values.max())
         if high - low < max(2 * n, 1 << 16):
-            return values - low, high - low + 1
+            return (values - low if low else values), high - low + 1
     codes, uniques = pd.factorize(key, use_na_sentinel=False)
     return codes.astype(np.int64, copy=False), max(len(uniques), 1)
 
@@ -75,10 +75,12 @@ def group_rows(keys: Sequence) -> Groups:
     if not keys:
         raise ValueError("group_rows needs at least one key")
     n = len(keys[0])
-    combined = np.zeros(n, dtype=np.int64)
-    span = 1
+    combined, span = None, 1
     for key in keys:
         codes, cardinality = _codes(key, n)
+        if combined is None:
+            combined, span = codes, cardinality
+            continue
         if span * cardinality >= _CODE_LIMIT:  # keep the combined code inside int64
             combined, span = _compact(combined)
         combined = combined * cardinality + codes

@@ -48,11 +48,13 @@ in clustered surveys. *J. Survey Statistics and Methodology* 3, 484-503.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
-# Quantiles come from scipy.special, the functions scipy.stats' t.ppf and beta.ppf evaluate
+from survey.estimation import special_functions as special
+
+# Quantiles come from scipy.special's ufuncs, the functions scipy.stats' t.ppf and beta.ppf evaluate
 # (stdtrit, and Boost's inverse incomplete beta): the same numbers without importing scipy.stats
-# (about 1 s), which the command line's `survey estimate` would otherwise spend on start-up.
+# (about 1 s), or scipy.special's array-API start-up (see special_functions), which the command
+# line's `survey estimate` would otherwise spend on start-up.
 
 CI_METHODS = ("logit", "beta", "beta_nchs", "wilson", "likelihood", "asin", "mean", "normal")
 PROPORTION_METHODS = ("logit", "beta", "beta_nchs", "wilson", "likelihood", "asin")

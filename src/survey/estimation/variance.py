@@ -27,7 +27,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 
 from survey.errors import ConfigError
 from survey.estimation.grouping import group_rows
@@ -141,6 +140,8 @@ def covariance_matrix(structure: DesignStructure, unit_scores: np.ndarray) -> np
     -------
     numpy.ndarray, shape (k, k)
     """
+    import scipy.sparse as sp  # here, not at the top: `survey estimate` has no use for it
+
     scores = np.asarray(unit_scores, dtype=float)
     k = scores.shape[1]
     cov = np.zeros((k, k))

@@ -250,7 +250,7 @@ def _convert_items(study: Study, spec: InputSpec, table: RawTable, raw: pd.DataF
                 recode = export_codes(spec.code_base, spec.code_maps, inst, item)
                 converted = mapping.map_codes(text, set(inst.codes(item)), where=where, rows=rows, recode=recode)
                 if recode is None and spec.code_base is None:
-                    numbers[item] = pd.to_numeric(text.str.strip(), errors="coerce")
+                    numbers[item] = converted.numbers  # parsed once, in map_codes
                     columns[item] = column
             else:
                 if column not in table.value_labels:

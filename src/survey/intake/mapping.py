@@ -30,6 +30,7 @@ class Converted:
     invalid: np.ndarray                # present but not acceptable (out of range, not a number)
     trimmed: np.ndarray                # accepted after removing stray white space
     separators: np.ndarray | None = None  # numbers read after removing thousands separators ("1,759.679")
+    numbers: pd.Series | None = None   # map_codes without a recode: every cell's number, before the range check
 
 
 def has_stray_space(text: pd.Series) -> np.ndarray:
@@ -88,7 +89,8 @@ def map_codes(text: pd.Series, valid: set, *, where: str, rows: pd.Series,
     else:
         invalid = ~blank & ~numbers.isin(list(valid)).to_numpy()
     values = numbers.where(~invalid)
-    return Converted(values=values, blank=blank, invalid=invalid, trimmed=np.zeros(len(text), bool))
+    return Converted(values=values, blank=blank, invalid=invalid, trimmed=np.zeros(len(text), bool),
+                     numbers=numbers if recode is None else None)
 
 
 def missing_markers(text: pd.Series, markers: tuple[str, ...]) -> np.ndarray:
