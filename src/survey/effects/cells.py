@@ -76,20 +76,19 @@ class Cells:
 def distinct_rows(X: np.ndarray) -> Cells:
     """Group the rows of ``X`` into cells of identical rows.
 
-    Rows are keyed by a fixed random projection and the grouping is then checked element for
-    element: rows in one cell are always identical. (Were two different rows ever to share a
-    key, every row becomes its own cell: slower, never wrong.)
+    Rows are keyed by a fixed random projection (cells numbered in order of first appearance)
+    and the grouping is then checked element for element: rows in one cell are always
+    identical. (Were two different rows ever to share a key, every row becomes its own cell:
+    slower, never wrong.)
     """
     X = np.asarray(X, dtype=float)
     n, k = X.shape
     if n == 0:
         return Cells(X=X, of_row=np.zeros(0, dtype=np.int64))
-    projection = np.random.default_rng(20231).uniform(1.0, 2.0, size=(k, 2))
-    keys = X @ projection
-    codes, _ = pd.factorize(pd.MultiIndex.from_arrays([keys[:, 0], keys[:, 1]]))
+    keys = X @ np.random.default_rng(20231).uniform(1.0, 2.0, size=k)
+    codes, _ = pd.factorize(keys)
     codes = codes.astype(np.int64)
-    first = np.full(codes.max() + 1, n, dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(n))
+    _, first = np.unique(codes, return_index=True)
     unique = X[first]
     identical = all(np.array_equal(unique[codes[s:s + 50_000]], X[s:s + 50_000]) for s in range(0, n, 50_000))
     if not identical:
@@ -106,6 +105,13 @@ def _mean_function(family: str):
     if family == "poisson":
         return np.exp, (lambda mu: mu)
     raise ConfigError(f"family: expected one of {', '.join(_CANONICAL)}, found {family!r}")
+
+
+def gram(Xc: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``Xc' diag(weights) Xc`` for weights >= 0 (as ``B'B`` with ``B = sqrt(weights) Xc``: BLAS's symmetric
+    product, half the work)."""
+    B = Xc * np.sqrt(weights)[:, None]
+    return B.T @ B
 
 
 def _start(family: str, mean_y: np.ndarray, overall: float) -> np.ndarray:
@@ -151,14 +157,15 @@ def fit_on_cells(cells: Cells, y: np.ndarray, weights: np.ndarray, family: str, 
     if not (np.all(np.isfinite(working)) and np.all(np.isfinite(v)) and np.all(v > 0)):
         k = Xc.shape[1]
         return CellFit(np.full(k, np.nan), np.full((k, k), np.nan), mu, 0, False)
-    A = Xc.T @ (Xc * (W * v)[:, None])
+    A = gram(Xc, W * v)
     beta = np.linalg.solve(A, Xc.T @ (W * v * working))
     converged, iterations = False, 1
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(2, maxiter + 1):
             iterations = step
             mu = inverse_link(Xc @ beta)
-            A = Xc.T @ (Xc * (W * variance(mu))[:, None])
+            if family != "gaussian":  # the gaussian information does not depend on beta
+                A = gram(Xc, W * variance(mu))
             new = beta + np.linalg.solve(A, Xc.T @ (Wy - W * mu))
             if not np.all(np.isfinite(new)):
                 beta = new
@@ -169,7 +176,7 @@ def fit_on_cells(cells: Cells, y: np.ndarray, weights: np.ndarray, family: str, 
                 converged = True
                 break
         mu = inverse_link(Xc @ beta)
-        information = Xc.T @ (Xc * (W * variance(mu))[:, None])
+        information = A if family == "gaussian" else gram(Xc, W * variance(mu))
     return CellFit(params=beta, information=information, mu=mu, iterations=iterations,
                    converged=converged and bool(np.all(np.isfinite(beta))))
 

@@ -213,7 +213,8 @@ def svyglm(
     if not 0 < level < 1:
         raise ConfigError(f"level: expected a number between 0 and 1, found {level!r}")
     family = _ALIASES.get(family, family)
-    glm_family(family)
+    if family not in FAMILIES:
+        raise ConfigError(f"family: expected one of {', '.join(FAMILIES)}, found {family!r}")
     if getattr(design, "is_replicate", False):
         from survey.effects.replicate_glm import replicate_svyglm
 

@@ -236,6 +236,19 @@ def _rank(A: np.ndarray, m_rows: int) -> int:
     return int(np.count_nonzero(S > S.max() * max(m_rows, A.shape[1]) * np.finfo(S.dtype).eps))
 
 
+def _clearly_full_rank(B: np.ndarray) -> bool:
+    """True when the eigenvalues of ``B'B`` show a smallest singular value above 1e-3 of the largest.
+
+    That is ~1e7 times numpy's rank tolerance (``S.max() * max(M, N) * eps``, at most ~1e-9 of the
+    largest for a million rows) and ~1e7 times the eigenvalues' own rounding error, so the SVD
+    would find full rank too; anything less clear-cut goes to the SVD.
+    """
+    if B.shape[0] < B.shape[1] or B.shape[1] == 0:
+        return False
+    eigenvalues = np.linalg.eigvalsh(B.T @ B)
+    return bool(eigenvalues[0] > 1e-6 * eigenvalues[-1] > 0)
+
+
 def check_full_rank(frame: ModelFrame, weights: np.ndarray | None = None, cells=None) -> None:
     """Raise when model-matrix columns are collinear (R would report them as NA: aliased).
 
@@ -254,6 +267,8 @@ def check_full_rank(frame: ModelFrame, weights: np.ndarray | None = None, cells=
         nonzero = np.any(cells.X != 0, axis=1) & (totals > 0)
         m_rows = int(np.count_nonzero(nonzero[cells.of_row] & (w > 0)))
         X = (cells.X * np.sqrt(totals)[:, None])[nonzero]
+        if _clearly_full_rank(X):
+            return
     if _rank(X, m_rows) == X.shape[1]:
         return
     # find the aliased columns: those that do not raise the rank when added in order
