@@ -10,7 +10,7 @@ use treatment coding with the first (sorted) level as reference, as R's default 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -136,11 +136,12 @@ def _shared_frame(formula: str, outcome: str, data: pd.DataFrame, cache: dict) -
         used = formula_variables(rhs, data.columns)
         factors = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", rhs))
         plain = plain_columns(data[used], categorical=[c for c in used if c in factors])
+        short, rename = categorical_shortcut(rhs, plain)
         try:
-            X = patsy.dmatrix(rhs, plain, return_type="dataframe", NA_action="drop")
+            X = patsy.dmatrix(short, plain, return_type="dataframe", NA_action="drop")
         except patsy.PatsyError:
             return None  # the usual path says what is wrong
-        cache[key] = (data, X.index.to_numpy(dtype=np.int64), X.to_numpy(dtype=float), list(X.columns))
+        cache[key] = (data, X.index.to_numpy(dtype=np.int64), X.to_numpy(dtype=float), [rename(c) for c in X.columns])
     _, complete, X, names = cache[key]
     y = series.to_numpy(dtype=float, na_value=np.nan)[complete]
     present = ~np.isnan(y)
@@ -148,6 +149,33 @@ def _shared_frame(formula: str, outcome: str, data: pd.DataFrame, cache: dict) -
         return None
     return ModelFrame(y=y[present], X=X[present], names=names, rows=complete[present], n_data=len(data),
                       outcome=outcome, formula=formula)
+
+
+_BARE_C = re.compile(r"\bC\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)")
+
+
+def categorical_shortcut(formula: str, plain: pd.DataFrame) -> tuple[str, Callable[[str], str]]:
+    """``formula`` with ``C(x)`` written ``x`` where ``x`` is already a pandas Categorical, and the renaming back.
+
+    patsy codes a Categorical column from its codes, but ``C()`` of one goes value by value
+    (one Python call per row and factor). The two spellings give the same columns; only the
+    names differ (``x[T.a]`` for ``C(x)[T.a]``), and the returned function renames them back.
+    """
+    names = []
+    for name in dict.fromkeys(_BARE_C.findall(formula)):
+        if name not in plain.columns or not isinstance(plain[name].dtype, pd.CategoricalDtype):
+            continue
+        rest = re.sub(rf"\bC\(\s*{re.escape(name)}\s*\)", " ", formula)
+        if re.search(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_.])", rest):
+            continue  # also used bare: leave it as written
+        names.append(name)
+    if not names:
+        return formula, lambda column: column
+    short = formula
+    for name in names:
+        short = re.sub(rf"\bC\(\s*{re.escape(name)}\s*\)", name, short)
+    back = re.compile(r"(^|:)(" + "|".join(re.escape(n) for n in names) + r")\[")
+    return short, lambda column: back.sub(lambda m: f"{m.group(1)}C({m.group(2)})[", column)
 
 
 def formula_variables(formula: str, columns) -> list[str]:
@@ -203,8 +231,16 @@ def model_frame(formula: str, data: pd.DataFrame) -> ModelFrame:
     used = formula_variables(formula, data.columns)
     factors = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", formula))
     plain = plain_columns(data[used], categorical=[c for c in used if c in factors and c != outcome])
+    lhs, rhs = formula.split("~", 1)
+    short, rename = categorical_shortcut(rhs, plain)
     try:
-        y, X = patsy.dmatrices(formula, plain, return_type="dataframe", NA_action="drop")
+        try:
+            y, X = patsy.dmatrices(f"{lhs}~{short}", plain, return_type="dataframe", NA_action="drop")
+        except patsy.PatsyError:
+            if short == rhs:
+                raise
+            rename = lambda column: column  # noqa: E731 - as written, for patsy's own message
+            y, X = patsy.dmatrices(formula, plain, return_type="dataframe", NA_action="drop")
     except patsy.PatsyError as error:
         message = str(error).splitlines()[0]
         raise ConfigError(f"formula {formula!r}: cannot be evaluated on the data: {message}") from None
@@ -219,7 +255,7 @@ def model_frame(formula: str, data: pd.DataFrame) -> ModelFrame:
     return ModelFrame(
         y=y.iloc[:, 0].to_numpy(dtype=float),
         X=X.to_numpy(dtype=float),
-        names=list(X.columns),
+        names=[rename(c) for c in X.columns],
         rows=rows,
         n_data=len(data),
         outcome=outcome,
