@@ -18,7 +18,10 @@ def effects(
     draws: int = typer.Option(
         9999, "--draws", help="Wild-bootstrap draws (Rademacher draws are enumerated when fewer)."
     ),
-    mixed: bool = typer.Option(True, "--mixed/--no-mixed", help="Also fit the mixed model (the slowest part)."),
+    mixed: bool = typer.Option(
+        None, "--mixed/--no-mixed",
+        help="Also fit the mixed model (the slowest part). Default: the study's analysis.effects.mixed.",
+    ),
     fpc: bool = typer.Option(
         False, "--fpc/--no-fpc", help="Design-based SEs with the study's FPC (default: with-replacement)."
     ),
