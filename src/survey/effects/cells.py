@@ -158,7 +158,11 @@ def fit_on_cells(cells: Cells, y: np.ndarray, weights: np.ndarray, family: str, 
         k = Xc.shape[1]
         return CellFit(np.full(k, np.nan), np.full((k, k), np.nan), mu, 0, False)
     A = gram(Xc, W * v)
-    beta = np.linalg.solve(A, Xc.T @ (W * v * working))
+    try:
+        beta = np.linalg.solve(A, Xc.T @ (W * v * working))
+    except np.linalg.LinAlgError:
+        k = Xc.shape[1]
+        return CellFit(np.full(k, np.nan), np.full((k, k), np.nan), mu, 1, False)
     converged, iterations = False, 1
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(2, maxiter + 1):
@@ -166,7 +170,10 @@ def fit_on_cells(cells: Cells, y: np.ndarray, weights: np.ndarray, family: str, 
             mu = inverse_link(Xc @ beta)
             if family != "gaussian":  # the gaussian information does not depend on beta
                 A = gram(Xc, W * variance(mu))
-            new = beta + np.linalg.solve(A, Xc.T @ (Wy - W * mu))
+            try:
+                new = beta + np.linalg.solve(A, Xc.T @ (Wy - W * mu))
+            except np.linalg.LinAlgError:  # information singular to working precision: separation
+                break
             if not np.all(np.isfinite(new)):
                 beta = new
                 break
