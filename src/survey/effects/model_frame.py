@@ -275,9 +275,10 @@ def _rank(A: np.ndarray, m_rows: int) -> int:
 def _clearly_full_rank(B: np.ndarray) -> bool:
     """True when the eigenvalues of ``B'B`` show a smallest singular value above 1e-3 of the largest.
 
-    That is ~1e7 times numpy's rank tolerance (``S.max() * max(M, N) * eps``, at most ~1e-9 of the
-    largest for a million rows) and ~1e7 times the eigenvalues' own rounding error, so the SVD
-    would find full rank too; anything less clear-cut goes to the SVD.
+    That is ~1e6 times numpy's rank tolerance (``S.max() * max(M, N) * eps``, ~2e-10 of the largest
+    for a million rows), and the eigenvalues' own rounding (~``M * eps`` of the largest eigenvalue,
+    ~2e-10 for a million rows) is far below the 1e-6 they are compared with, so the SVD would
+    find full rank too; anything less clear-cut goes to the SVD, as before.
     """
     if B.shape[0] < B.shape[1] or B.shape[1] == 0:
         return False
