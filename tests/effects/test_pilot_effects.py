@@ -102,8 +102,19 @@ def test_pipeline_step_and_command(demo_effects, demo_scored, tmp_path, monkeypa
                                       "--draws", "199", "--no-mixed"])
     assert result.exit_code == 0, result.output
     assert calls == [{"output": out, "B": 199, "mixed": False, "finite_population_correction": False}]
-    result = CliRunner().invoke(app, ["effects", str(demo_scored.study.config_file), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "mixed" not in calls[-1]  # no flag: the study's analysis.effects.mixed decides
     assert out.is_file() and "literacy" in result.output and f"wrote {out}" in result.output
     assert "truth" not in out.read_text()  # the demo's truth is the demo checks' business, not the table's
+
+
+def test_command_leaves_the_mixed_model_to_the_study_unless_told(demo_scored, monkeypatch):
+    """`survey effects` without --mixed/--no-mixed passes mixed=None: the study's analysis.effects.mixed decides."""
+    from typer.testing import CliRunner
+
+    from survey.cli import app
+    from survey.pipeline import steps
+
+    seen = []
+    monkeypatch.setattr(steps, "run", lambda study, names, echo, options: seen.append(options["effects"]) or {})
+    result = CliRunner().invoke(app, ["effects", str(demo_scored.study.config_file)])
+    assert result.exit_code == 0, result.output
+    assert seen[0]["mixed"] is None

@@ -18,9 +18,9 @@ def effects(
     draws: int = typer.Option(
         9999, "--draws", help="Wild-bootstrap draws (Rademacher draws are enumerated when fewer)."
     ),
-    mixed: bool | None = typer.Option(
+    mixed: bool = typer.Option(
         None, "--mixed/--no-mixed",
-        help="Also fit the mixed model (the slowest part). Default: the study's analysis.effects.mixed."
+        help="Also fit the mixed model (the slowest part). Default: the study's analysis.effects.mixed.",
     ),
     fpc: bool = typer.Option(
         False, "--fpc/--no-fpc", help="Design-based SEs with the study's FPC (default: with-replacement)."
@@ -34,9 +34,7 @@ def effects(
     """
     from survey.pipeline import steps
 
-    options = {"output": output, "B": draws, "finite_population_correction": fpc}
-    if mixed is not None:  # unset: the study's own choice
-        options["mixed"] = mixed
+    options = {"output": output, "B": draws, "mixed": mixed, "finite_population_correction": fpc}
     results = steps.run(study, ["effects"], echo=typer.echo, options={"effects": options})
     if "effects" in results:
         typer.echo(f"wrote {results['effects'].extra['path']}")

@@ -38,7 +38,7 @@ from scipy import stats
 
 from survey.effects.cluster_robust import cluster_codes, cr1_covariance
 from survey.effects.design_variance import design_covariance, design_units
-from survey.effects.glm import score_parts, svyglm
+from survey.effects.glm import svyglm
 from survey.effects.marginal_effects import average_marginal_effect
 from survey.effects.model_frame import ModelFrame
 from survey.effects.results import EffectResult, ModelResult
@@ -190,8 +190,7 @@ def did(
     w = fit.extra["weights"]
     j = frame.column(treated)
     params = fit.params.to_numpy()
-    scores, information = score_parts(frame, params, w, family)
-    influence = scores @ np.linalg.inv(information)
+    influence = fit.extra["influence"]
     clusters = data[unit].to_numpy()[frame.rows]
     codes, labels = cluster_codes(clusters)
     G = len(labels)
@@ -218,7 +217,7 @@ def did(
                                  note=note))
         wcr = [m for m in methods if m.startswith("wcr_")]
         if wcr:
-            boot = WildClusterBootstrap(frame.X, frame.y, clusters, j, weights=w)
+            boot = WildClusterBootstrap(frame.X, frame.y, clusters, j, weights=w, cells=fit.extra["cells"])
             for method in wcr:
                 result = boot.test(weights_type=method.removeprefix("wcr_"), B=B, level=level, seed=seed,
                                    term=treated)

@@ -1,8 +1,9 @@
 """Survey-weighted generalised linear models with design-based (linearised) standard errors.
 
 The Python counterpart of R's ``survey::svyglm``. Point estimates solve the weighted
-likelihood equations ``sum_i w_i x_i (y_i - mu_i) mu'_i / V(mu_i) = 0`` (fitted with
-statsmodels' GLM, the design weights as ``var_weights``). The covariance is the sandwich
+likelihood equations ``sum_i w_i x_i (y_i - mu_i) mu'_i / V(mu_i) = 0``, fitted by Newton's
+method (IRLS) on the distinct rows of the model matrix (:mod:`survey.effects.cells`; the same
+estimates as statsmodels' GLM with the design weights as ``var_weights``, to rounding). The covariance is the sandwich
 
     V(beta) = A^{-1} B A^{-1},   A = sum_i w_i mu'_i^2 / V(mu_i) x_i x_i'
 
@@ -24,6 +25,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from survey.effects.cells import cell_influence, distinct_rows, fit_on_cells
 from survey.effects.design_variance import design_covariance, design_units
 from survey.effects.model_frame import ModelFrame, binary_outcome, check_full_rank, model_frame
 from survey.effects.results import ModelResult
@@ -100,10 +102,14 @@ def _subset_mask(design: Design, subset) -> np.ndarray:
     return values.to_numpy(dtype=bool)
 
 
-def fitting_rows(design, formula: str, family: str, subset) -> tuple[ModelFrame, np.ndarray]:
+def fitting_rows(design, formula: str, family: str, subset, cells: bool = False):
     """The model frame of the rows a fit uses (inside ``subset``, positive weight), checked for the
     family and for full rank, and their weights rescaled to mean 1 (R ``svyglm(rescale=TRUE)``:
-    changes neither estimates nor design SEs)."""
+    changes neither estimates nor design SEs).
+
+    Returns ``(frame, w)``, or with ``cells=True`` ``(frame, w, cells)``: the distinct rows of the
+    model matrix (:func:`survey.effects.cells.distinct_rows`), which the rank check then uses too.
+    """
     data = design.data
     frame = model_frame(formula, data)
     inside = _subset_mask(design, subset)
@@ -121,8 +127,12 @@ def fitting_rows(design, formula: str, family: str, subset) -> tuple[ModelFrame,
                           f"found {frame.y[frame.y < 0][0]:g} in {example_rows(data.index.to_numpy()[bad])}")
     w = w_all[frame.rows]
     w = w / w.mean()
-    check_full_rank(frame, w)
-    return frame, w
+    if not cells:
+        check_full_rank(frame, w)
+        return frame, w
+    groups = distinct_rows(frame.X)
+    check_full_rank(frame, w, cells=groups)
+    return frame, w, groups
 
 
 def svyglm(
@@ -157,7 +167,9 @@ def svyglm(
     ModelResult
         ``params``, ``cov`` (design-based), ``df`` = ``degf + 1 - p``, ``to_frame()``
         (term, estimate, se, statistic, df, p_value, ci_low, ci_high, method). ``extra``
-        holds ``degf``, ``family``, the ``frame`` and the weights used.
+        holds ``degf``, ``family``, the ``frame``, the weights used, the ``cells`` (distinct rows of
+        the model matrix), the ``information`` ``A`` and the ``influence`` values ``U A^{-1}`` of the
+        model rows (one row each, in ``frame.rows`` order).
 
     Raises
     ------
@@ -201,19 +213,25 @@ def svyglm(
     if not 0 < level < 1:
         raise ConfigError(f"level: expected a number between 0 and 1, found {level!r}")
     family = _ALIASES.get(family, family)
-    glm_family(family)
+    if family not in FAMILIES:
+        raise ConfigError(f"family: expected one of {', '.join(FAMILIES)}, found {family!r}")
     if getattr(design, "is_replicate", False):
         from survey.effects.replicate_glm import replicate_svyglm
 
         return replicate_svyglm(design, formula, family=family, subset=subset, level=level)
     data = design.data
-    frame, w = fitting_rows(design, formula, family, subset)
-    fit = fit_weighted_glm(frame, w, family)
-    params = np.asarray(fit.params)
-    scores, information = score_parts(frame, params, w, family)
+    frame, w, cells = fitting_rows(design, formula, family, subset, cells=True)
+    fit = fit_on_cells(cells, frame.y, w, family)
+    if not fit.converged:
+        raise ConfigError(
+            f"formula {frame.formula!r} ({family}): the weighted fit did not converge "
+            "(separation or an outcome with no variation in a cell?)"
+        )
+    params, information = fit.params, fit.information
     a_inv = np.linalg.inv(information)
+    row_influence = cell_influence(cells, fit, frame.y, w, a_inv)
     influence = np.zeros((len(data), len(params)))
-    influence[frame.rows] = scores @ a_inv
+    influence[frame.rows] = row_influence
 
     model_weights = np.zeros(len(data))
     model_weights[frame.rows] = design.weights()[frame.rows]
@@ -232,6 +250,6 @@ def svyglm(
         description=description,
         n=frame.n,
         level=level,
-        extra={"degf": units.degf, "family": family, "frame": frame, "weights": w, "fit": fit,
-               "information": information},
+        extra={"degf": units.degf, "family": family, "frame": frame, "weights": w, "cells": cells,
+               "information": information, "influence": row_influence, "iterations": fit.iterations},
     )

@@ -10,7 +10,7 @@ use treatment coding with the first (sorted) level as reference, as R's default 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -136,11 +136,12 @@ def _shared_frame(formula: str, outcome: str, data: pd.DataFrame, cache: dict) -
         used = formula_variables(rhs, data.columns)
         factors = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", rhs))
         plain = plain_columns(data[used], categorical=[c for c in used if c in factors])
+        short, rename = categorical_shortcut(rhs, plain)
         try:
-            X = patsy.dmatrix(rhs, plain, return_type="dataframe", NA_action="drop")
+            X = patsy.dmatrix(short, plain, return_type="dataframe", NA_action="drop")
         except patsy.PatsyError:
             return None  # the usual path says what is wrong
-        cache[key] = (data, X.index.to_numpy(dtype=np.int64), X.to_numpy(dtype=float), list(X.columns))
+        cache[key] = (data, X.index.to_numpy(dtype=np.int64), X.to_numpy(dtype=float), [rename(c) for c in X.columns])
     _, complete, X, names = cache[key]
     y = series.to_numpy(dtype=float, na_value=np.nan)[complete]
     present = ~np.isnan(y)
@@ -148,6 +149,33 @@ def _shared_frame(formula: str, outcome: str, data: pd.DataFrame, cache: dict) -
         return None
     return ModelFrame(y=y[present], X=X[present], names=names, rows=complete[present], n_data=len(data),
                       outcome=outcome, formula=formula)
+
+
+_BARE_C = re.compile(r"\bC\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)")
+
+
+def categorical_shortcut(formula: str, plain: pd.DataFrame) -> tuple[str, Callable[[str], str]]:
+    """``formula`` with ``C(x)`` written ``x`` where ``x`` is already a pandas Categorical, and the renaming back.
+
+    patsy codes a Categorical column from its codes, but ``C()`` of one goes value by value
+    (one Python call per row and factor). The two spellings give the same columns; only the
+    names differ (``x[T.a]`` for ``C(x)[T.a]``), and the returned function renames them back.
+    """
+    names = []
+    for name in dict.fromkeys(_BARE_C.findall(formula)):
+        if name not in plain.columns or not isinstance(plain[name].dtype, pd.CategoricalDtype):
+            continue
+        rest = re.sub(rf"\bC\(\s*{re.escape(name)}\s*\)", " ", formula)
+        if re.search(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_.])", rest):
+            continue  # also used bare: leave it as written
+        names.append(name)
+    if not names:
+        return formula, lambda column: column
+    short = formula
+    for name in names:
+        short = re.sub(rf"\bC\(\s*{re.escape(name)}\s*\)", name, short)
+    back = re.compile(r"(^|:)(" + "|".join(re.escape(n) for n in names) + r")\[")
+    return short, lambda column: back.sub(lambda m: f"{m.group(1)}C({m.group(2)})[", column)
 
 
 def formula_variables(formula: str, columns) -> list[str]:
@@ -203,8 +231,16 @@ def model_frame(formula: str, data: pd.DataFrame) -> ModelFrame:
     used = formula_variables(formula, data.columns)
     factors = set(re.findall(r"C\(\s*([A-Za-z_][A-Za-z0-9_.]*)", formula))
     plain = plain_columns(data[used], categorical=[c for c in used if c in factors and c != outcome])
+    lhs, rhs = formula.split("~", 1)
+    short, rename = categorical_shortcut(rhs, plain)
     try:
-        y, X = patsy.dmatrices(formula, plain, return_type="dataframe", NA_action="drop")
+        try:
+            y, X = patsy.dmatrices(f"{lhs}~{short}", plain, return_type="dataframe", NA_action="drop")
+        except patsy.PatsyError:
+            if short == rhs:
+                raise
+            rename = lambda column: column  # noqa: E731 - as written, for patsy's own message
+            y, X = patsy.dmatrices(formula, plain, return_type="dataframe", NA_action="drop")
     except patsy.PatsyError as error:
         message = str(error).splitlines()[0]
         raise ConfigError(f"formula {formula!r}: cannot be evaluated on the data: {message}") from None
@@ -219,7 +255,7 @@ def model_frame(formula: str, data: pd.DataFrame) -> ModelFrame:
     return ModelFrame(
         y=y.iloc[:, 0].to_numpy(dtype=float),
         X=X.to_numpy(dtype=float),
-        names=list(X.columns),
+        names=[rename(c) for c in X.columns],
         rows=rows,
         n_data=len(data),
         outcome=outcome,
@@ -227,21 +263,56 @@ def model_frame(formula: str, data: pd.DataFrame) -> ModelFrame:
     )
 
 
-def check_full_rank(frame: ModelFrame, weights: np.ndarray | None = None) -> None:
+def _rank(A: np.ndarray, m_rows: int) -> int:
+    """numpy's ``matrix_rank`` of a matrix with ``m_rows`` rows whose Gram matrix is ``A'A`` (tolerance
+    ``S.max() * max(m_rows, N) * eps``, as for the matrix itself)."""
+    if A.size == 0:
+        return 0
+    S = np.linalg.svd(A, compute_uv=False)
+    return int(np.count_nonzero(S > S.max() * max(m_rows, A.shape[1]) * np.finfo(S.dtype).eps))
+
+
+def _clearly_full_rank(B: np.ndarray) -> bool:
+    """True when the eigenvalues of ``B'B`` show a smallest singular value above 1e-3 of the largest.
+
+    That is ~1e6 times numpy's rank tolerance (``S.max() * max(M, N) * eps``, ~2e-10 of the largest
+    for a million rows), and the eigenvalues' own rounding (~``M * eps`` of the largest eigenvalue,
+    ~2e-10 for a million rows) is far below the 1e-6 they are compared with, so the SVD would
+    find full rank too; anything less clear-cut goes to the SVD, as before.
+    """
+    if B.shape[0] < B.shape[1] or B.shape[1] == 0:
+        return False
+    eigenvalues = np.linalg.eigvalsh(B.T @ B)
+    return bool(eigenvalues[0] > 1e-6 * eigenvalues[-1] > 0)
+
+
+def check_full_rank(frame: ModelFrame, weights: np.ndarray | None = None, cells=None) -> None:
     """Raise when model-matrix columns are collinear (R would report them as NA: aliased).
 
-    A one-line error names the columns that are linear combinations of the others.
+    A one-line error names the columns that are linear combinations of the others. With
+    ``cells`` (:func:`survey.effects.cells.distinct_rows` of ``frame.X``) the singular values
+    come from the distinct rows scaled by the square root of their weight totals: the same
+    Gram matrix as the weighted rows, so the same singular values, at a fraction of the cost.
     """
-    X = frame.X if weights is None else frame.X * np.sqrt(weights)[:, None]
-    X = X[np.any(X != 0, axis=1)] if len(X) > 0 else X
-    rank = np.linalg.matrix_rank(X)
-    if rank == X.shape[1]:
+    if cells is None:
+        X = frame.X if weights is None else frame.X * np.sqrt(weights)[:, None]
+        X = X[np.any(X != 0, axis=1)] if len(X) > 0 else X
+        m_rows = len(X)
+    else:
+        w = np.ones(frame.n) if weights is None else weights
+        totals = cells.sums(w)
+        nonzero = np.any(cells.X != 0, axis=1) & (totals > 0)
+        m_rows = int(np.count_nonzero(nonzero[cells.of_row] & (w > 0)))
+        X = (cells.X * np.sqrt(totals)[:, None])[nonzero]
+        if _clearly_full_rank(X):
+            return
+    if _rank(X, m_rows) == X.shape[1]:
         return
     # find the aliased columns: those that do not raise the rank when added in order
     aliased, kept = [], []
     for j, name in enumerate(frame.names):
         trial = kept + [j]
-        if np.linalg.matrix_rank(X[:, trial]) == len(trial):
+        if _rank(X[:, trial], m_rows) == len(trial):
             kept = trial
         else:
             aliased.append(name)
