@@ -34,8 +34,10 @@ $(STAMP): requirements/lock.txt pyproject.toml
 demo: $(STAMP)
 	$(BIN)/survey demo $(STUDY)
 
+# Both cores (pytest-xdist): a file's tests, and the files reading one shared report build, stay on one worker.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) browser lint
-	$(BIN)/python -m pytest --color=no -q
+	$(BIN)/python -m pytest --color=no -q -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .
@@ -50,7 +52,7 @@ browser:
 	  { echo "could not install chromium: run 'sudo apt-get install chromium'"; exit 1; }; }
 
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest --color=no -q -m slow --runslow
+	$(BIN)/python -m pytest --color=no -q -n $(PYTEST_WORKERS) --dist loadfile -m slow --runslow
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.

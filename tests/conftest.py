@@ -31,13 +31,52 @@ def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False, help="run tests marked slow")
 
 
+#: Session builds worth making once, with the test files that read them. Under ``pytest -n 2 --dist loadfile``
+#: (``make test``) each worker builds the session fixtures it uses, so these files run together on one worker.
+SHARED_BUILDS = {
+    "built_reports": ("tests/reports/test_report_build.py", "tests/reports/test_browser.py",
+                      "tests/reports/test_report_bad_inputs.py"),
+}
+_SHARED_FILES = {file: name for name, files in SHARED_BUILDS.items() for file in files}
+
+
+def _file(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--runslow"):
-        return
+    """Skip the slow tests unless --runslow; run the files of a shared build first (under xdist they are one
+    unit of work, and the longest, so it should not start last)."""
     skip = pytest.mark.skip(reason="slow: run with `make test-slow`")
     for item in items:
-        if "slow" in item.keywords:
+        if "slow" in item.keywords and not config.getoption("--runslow"):
             item.add_marker(skip)
+        for name in SHARED_BUILDS:
+            if name in getattr(item, "fixturenames", ()) and _SHARED_FILES.get(_file(item.nodeid)) != name:
+                raise pytest.UsageError(f"{item.nodeid} reads the session build {name}: add its file to "
+                                        "SHARED_BUILDS in tests/conftest.py, so that it runs on the worker that has it")
+    items.sort(key=lambda item: _file(item.nodeid) not in _SHARED_FILES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (xdist's unit of work is a test file: module fixtures and nbval's kernel for a
+    notebook are made once) with the files of each shared build as one unit, in collection order.
+
+    xdist's own ``--dist loadgroup`` does this with marks, but with pytest 9.2 it silently stops grouping
+    (pytest-dev/pytest-xdist#1386), which would split a notebook's cells over two kernels.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedBuildScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = _file(nodeid)
+            return _SHARED_FILES.get(file, file)
+
+    config.option.loadscopereorder = False  # collection order: the shared builds first
+    return SharedBuildScheduling(config, log)
 
 
 def _test_keys(tmp_path_factory) -> str:

@@ -38,6 +38,7 @@ USED_BY_NAME = {
     "pylopdf-fonts-zh-cn": ("src/survey/reports/fonts.py", "pylopdf_fonts_zh_cn"),  # importlib.resources
     "jupyterlab": ("Makefile", "jupyter lab"),                          # make lab
     "nbval": ("pyproject.toml", "--nbval-lax"),                         # pytest plugin
+    "pytest-xdist": ("Makefile", "--dist loadfile"),                   # pytest plugin: make test on 2 cores
     "ruff": ("Makefile", "ruff check"),                                 # make test lints
     "mypy": ("CONTRIBUTING.md", "mypy"),                                # the type check
 }
