@@ -33,7 +33,7 @@ The names load their module on first use.
 
 from __future__ import annotations
 
-import importlib
+from survey.lazy import lazy_names
 
 #: name -> submodule that defines it; loaded on first use, so that importing one submodule (the
 #: command line's `survey estimate`) does not load them all (chisq -> scipy.stats)
@@ -80,14 +80,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'survey.estimation' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"survey.estimation.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -6,9 +6,10 @@ reading, :mod:`survey.intake.typed`) does not load the whole intake step.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
+
+from survey.lazy import lazy_names
 
 _LAZY = {
     "IntakeStopped": "checks",
@@ -22,17 +23,7 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'survey.intake' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"survey.intake.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 class _Intake(types.ModuleType):
