@@ -255,18 +255,10 @@ def finalize(
     # ---- intervals
     if ci == "logit":
         low, high = intervals.logit(est, se, dof, level)
-    elif ci in ("beta", "beta_nchs"):
-        low, high, _ = intervals.korn_graubard(est, se, n, dof, level, nchs=ci == "beta_nchs")
-    elif ci == "wilson":
-        low, high = intervals.wilson(est, se, n, dof, level)
-    elif ci == "asin":
-        low, high = intervals.asin(est, se, dof, level)
     elif ci == "likelihood":
         low, high = _likelihood(design, est, var, n, dof, level)
-    elif ci == "mean":
-        low, high = intervals.wald(est, se, dof, level)
     else:
-        low, high = intervals.wald(est, se, np.inf, level)
+        low, high = intervals.from_se(ci, est, se, n, dof, level)
 
     notes = _join_notes(
         n_domains,

@@ -169,3 +169,20 @@ def asin(p, se, df, level: float) -> tuple[np.ndarray, np.ndarray]:
         low = np.sin(np.clip(angle - half, 0, np.pi / 2)) ** 2
         high = np.sin(np.clip(angle + half, 0, np.pi / 2)) ** 2
     return low, high
+
+
+def from_se(method: str, p, se, n, df, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of ``method`` that needs only the estimate, its SE, n and df (not ``logit`` or
+    ``likelihood``, which a design or replicate estimator makes from its own variance).
+
+    ``beta``/``beta_nchs`` (Korn–Graubard), ``wilson``, ``asin``, ``mean`` (t with ``df``), else
+    ``normal`` (z).
+    """
+    if method in ("beta", "beta_nchs"):
+        low, high, _ = korn_graubard(p, se, n, df, level, nchs=method == "beta_nchs")
+        return low, high
+    if method == "wilson":
+        return wilson(p, se, n, df, level)
+    if method == "asin":
+        return asin(p, se, df, level)
+    return wald(p, se, df if method == "mean" else np.inf, level)

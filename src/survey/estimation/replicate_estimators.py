@@ -213,16 +213,8 @@ def replicate_finalize(design: ReplicateDesign, outcome: str, stat: str | None =
         from survey.estimation.profile_interval import likelihood_interval
 
         low, high = likelihood_interval(est, var_logit, n, dof, level)
-    elif ci == "asin":
-        low, high = intervals.asin(est, se, dof, level)
-    elif ci in ("beta", "beta_nchs"):
-        low, high, _ = intervals.korn_graubard(est, se, n, dof, level, nchs=ci == "beta_nchs")
-    elif ci == "wilson":
-        low, high = intervals.wilson(est, se, n, dof, level)
-    elif ci == "mean":
-        low, high = intervals.wald(est, se, dof, level)
     else:
-        low, high = intervals.wald(est, se, np.inf, level)
+        low, high = intervals.from_se(ci, est, se, n, dof, level)
 
     empty = n == 0
     with np.errstate(invalid="ignore", divide="ignore"):
