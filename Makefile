@@ -31,7 +31,7 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name survey --display-name "Python (survey)" >/dev/null
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) browser
 	$(BIN)/survey demo $(STUDY)
 
 # Both cores (pytest-xdist): a file's tests, and the files reading one shared report build, stay on one worker.
