@@ -145,20 +145,36 @@ class Section:
             written += [csv, xlsx]
         for item in self.figures:
             item.png, item.svg = folder / "figures" / f"{item.name}.png", folder / "figures" / f"{item.name}.svg"
+            _lay_out_once(item.figure, PNG_DPI)
             outputs.save_figure(item.png, item.figure, dpi=PNG_DPI, metadata={"Software": None},
                                 pil_kwargs={"compress_level": PNG_COMPRESSION})
-            _freeze_layout(item.figure)
             outputs.save_figure(item.svg, item.figure, metadata={"Date": None, "Creator": None})
             written += [item.png, item.svg]
         return written
 
 
-def _freeze_layout(figure) -> None:
-    """Keep the layout the first save computed: the second save (SVG) need not solve it again."""
+def _lay_out_once(figure, dpi: float) -> None:
+    """Solve a constrained layout once, at the PNG's resolution, and keep it for both saves.
+
+    ``savefig`` of a figure with a layout engine first draws the whole figure without output
+    (to solve the layout), then draws it again for real; solving it here with the PNG's own
+    renderer gives the same positions (the same solver, renderer and resolution), and with no
+    engine left neither save repeats that pass.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):  # the positions are set now
-        figure.set_layout_engine(None)  # none at all: savefig then skips its layout pass
+    engine = figure.get_layout_engine()
+    if not isinstance(engine, ConstrainedLayoutEngine):
+        return
+    if figure.axes:
+        FigureCanvasAgg(figure)  # the canvas savefig would switch to for a PNG (it keeps it)
+        shown_dpi, figure.dpi = figure.dpi, dpi  # as savefig sets it while it saves
+        try:
+            engine.execute(figure)
+        finally:
+            figure.dpi = shown_dpi
+    figure.set_layout_engine(None)  # none at all: savefig then skips its layout pass
 
 
 def figure_png(item: ReportFigure) -> bytes:
