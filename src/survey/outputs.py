@@ -119,8 +119,18 @@ def write_parquet(path: str | Path, frame: pd.DataFrame, **options) -> Path:
 
 
 def write_excel(path: str | Path, frame: pd.DataFrame, **options) -> Path:
+    """``frame.to_excel`` to ``path`` atomically, with xlsxwriter by default.
+
+    xlsxwriter assembles the workbook in memory (its ``in_memory`` option) instead of writing
+    each of its parts to a temporary file first: the same file, without a dozen files made and
+    removed per workbook.
+    """
     options.setdefault("index", False)
     options.setdefault("engine", "xlsxwriter")
+    if options["engine"] == "xlsxwriter":
+        engine_options = dict(options.get("engine_kwargs") or {})
+        engine_options["options"] = {"in_memory": True, **engine_options.get("options", {})}
+        options["engine_kwargs"] = engine_options
     with atomic_path(path) as tmp:
         frame.to_excel(tmp, **options)
     return Path(path)
