@@ -35,8 +35,12 @@ from survey.study.paths import REPORT_HTML, REPORT_NOTEBOOK, REPORT_PDF
 #: (a failing cell still fails the run, with its error, through papermill).
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: What a new kernel imports before its first notebook (the notebook's own first cell imports the same).
+#: Then everything loaded so far (modules, fonts) is moved out of the garbage collector's sight
+#: (``gc.freeze``): it stays for the kernel's life, and without it each full collection (one per
+#: district at least: the reset collects) walks these objects again.
 WARM_UP = ("import survey.reports.content, survey.reports.section, xlsxwriter\n"
-           "from survey.reports.figures import warm_up as _warm_up; _warm_up(); del _warm_up\n")
+           "from survey.reports.figures import warm_up as _warm_up; _warm_up(); del _warm_up\n"
+           "import gc as _gc; _gc.collect(); _gc.freeze(); del _gc\n")
 
 
 @dataclass(frozen=True)
