@@ -1,18 +1,23 @@
 """Shared test set-up: keys in a temporary folder, the demo study built once, the CLI in-process.
 
 ``demo_pipeline`` is the demo study taken through every shared step once per session (intake,
-scoring, prevalence tables, pilot effects) in a private copy. It is read only: at the end of the
-session the fixture checks that no file of it changed, so no test can depend on another test's
-writes. A test that changes data asks for ``writable_copy`` and works on its own copy.
+scoring, prevalence tables, pilot effects) in a private copy. Under pytest-xdist the first worker
+that needs it builds it, in a folder every worker of the session shares (a file lock keeps the
+others waiting), and the others load the build. It is read only: at the end of the session each
+worker checks that no file of it changed, so no test can depend on another test's writes. A test
+that changes data asks for ``writable_copy`` and works on its own copy.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +49,14 @@ def _file(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+def _uses_demo_pipeline(items) -> set[str]:
+    return {_file(item.nodeid) for item in items if "demo_pipeline" in getattr(item, "fixturenames", ())}
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip the slow tests unless --runslow; run the files of a shared build first (under xdist they are one
-    unit of work, and the longest, so it should not start last)."""
+    unit of work, and the longest, so it should not start last), then the files that do not need
+    ``demo_pipeline`` (under xdist the other worker runs them while the first one builds it), then the rest."""
     skip = pytest.mark.skip(reason="slow: run with `make test-slow`")
     for item in items:
         if "slow" in item.keywords and not config.getoption("--runslow"):
@@ -55,7 +65,8 @@ def pytest_collection_modifyitems(config, items):
             if name in getattr(item, "fixturenames", ()) and _SHARED_FILES.get(_file(item.nodeid)) != name:
                 raise pytest.UsageError(f"{item.nodeid} reads the session build {name}: add its file to "
                                         "SHARED_BUILDS in tests/conftest.py, so that it runs on the worker that has it")
-    items.sort(key=lambda item: _file(item.nodeid) not in _SHARED_FILES)
+    need_pipeline = _uses_demo_pipeline(items)
+    items.sort(key=lambda item: (_file(item.nodeid) not in _SHARED_FILES, _file(item.nodeid) in need_pipeline))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -109,29 +120,70 @@ def _digests(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="session")
-def demo_pipeline(tmp_path_factory) -> DemoPipeline:
-    """The demo study ingested, scored, estimated (prevalence) and with its pilot effects, built once.
+def _session_folder(tmp_path_factory) -> Path:
+    """A folder that every process of this test session shares: under pytest-xdist the parent of the
+    workers' base folders (made by the controlling process, one per session), else the base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
-    The effects run without the mixed model and with 999 bootstrap draws (a few seconds instead
-    of about a minute); the tables are the real steps' outputs.
-    """
+
+@contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on ``path`` (created if missing) across processes."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_demo_pipeline(folder: Path) -> None:
+    """Build the demo pipeline in ``folder/demo`` (keys in ``folder/keys``) and store its results and the
+    digests of its files in ``folder/built.pickle``, written last (whole or absent)."""
     from survey.effects.study import pilot_effects
     from survey.estimation.study import prevalence_tables
     from survey.intake import ingest
     from survey.scoring.study import score_study
 
-    root = tmp_path_factory.mktemp("pipeline") / "demo"
+    root = folder / "demo"
+    shutil.rmtree(root, ignore_errors=True)  # what a build that failed half-way left
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("processed", "interim"))
     with pytest.MonkeyPatch.context() as patch:  # session fixtures are built before the function-level one
-        patch.setenv("SURVEY_KEY_DIR", _test_keys(tmp_path_factory))
+        patch.setenv("SURVEY_KEY_DIR", str(folder / "keys"))
         ingested = ingest(root / "study.yaml")
         scored = score_study(ingested.study)
         tables = prevalence_tables(ingested.study)
         effects = pilot_effects(ingested.study, B=999, mixed=False)
-    built = DemoPipeline(root=root, ingested=ingested, scored=scored, tables=tables, effects=effects)
-    before = _digests(root)
-    yield built
+    built = {"ingested": ingested, "scored": scored, "tables": tables, "effects": effects}
+    partial = folder / "built.pickle.partial"
+    partial.write_bytes(pickle.dumps((built, _digests(root)), protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(partial, folder / "built.pickle")
+
+
+@pytest.fixture(scope="session")
+def demo_pipeline(tmp_path_factory) -> DemoPipeline:
+    """The demo study ingested, scored, estimated (prevalence) and with its pilot effects, built once per session.
+
+    The effects run without the mixed model and with 999 bootstrap draws (a few seconds instead
+    of about a minute); the tables are the real steps' outputs. The first process that asks builds
+    it (the others wait on the lock) and every process loads the stored results, so each worker has
+    its own objects; the study's key is copied into the worker's key folder (a re-ingest of a copy needs it).
+    """
+    folder = _session_folder(tmp_path_factory) / "demo_pipeline"
+    with _locked(folder.with_name("demo_pipeline.lock")):
+        if not (folder / "built.pickle").is_file():
+            folder.mkdir(exist_ok=True)
+            _build_demo_pipeline(folder)
+        parts, before = pickle.loads((folder / "built.pickle").read_bytes())
+    keys = Path(_test_keys(tmp_path_factory))
+    keys.mkdir(parents=True, exist_ok=True)
+    for key in (folder / "keys").iterdir():
+        if not (keys / key.name).exists():
+            shutil.copy2(key, keys / key.name)
+    root = folder / "demo"
+    assert _digests(root) == before, "the read-only demo_pipeline changed before this worker loaded it"
+    yield DemoPipeline(root=root, **parts)
     after = _digests(root)
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     assert not changed, f"a test changed the read-only demo_pipeline (use writable_copy): {changed[:10]}"
