@@ -42,6 +42,10 @@ SHARED_BUILDS = {
     "built_reports": ("tests/reports/test_report_build.py", "tests/reports/test_browser.py",
                       "tests/reports/test_report_bad_inputs.py"),
 }
+#: Files that take much longer than most (seconds of CPU on one worker): each starts first within its group, so
+#: that no worker is left running one of them alone at the end of ``make test``. Order only, never correctness.
+LONG_FILES = ("tests/reports/test_report_sections.py", "tests/scoring/test_scoring_properties.py",
+              "tests/estimation/test_estimation_quantiles.py", "tests/estimation/test_estimation_reference.py")
 _SHARED_FILES = {file: name for name, files in SHARED_BUILDS.items() for file in files}
 
 
@@ -66,7 +70,8 @@ def pytest_collection_modifyitems(config, items):
                 raise pytest.UsageError(f"{item.nodeid} reads the session build {name}: add its file to "
                                         "SHARED_BUILDS in tests/conftest.py, so that it runs on the worker that has it")
     need_pipeline = _uses_demo_pipeline(items)
-    items.sort(key=lambda item: (_file(item.nodeid) not in _SHARED_FILES, _file(item.nodeid) in need_pipeline))
+    items.sort(key=lambda item: (_file(item.nodeid) not in _SHARED_FILES, _file(item.nodeid) in need_pipeline,
+                                 _file(item.nodeid) not in LONG_FILES))
 
 
 @pytest.hookimpl(optionalhook=True)
