@@ -10,6 +10,8 @@ Mobile and resident ID numbers are masked in every line and in the log.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 
 import typer
@@ -18,7 +20,7 @@ from survey.cli import demo, effects, estimation, init, intake, reports, scoring
 from survey.cli.app import app
 from survey.errors import SurveyError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 
 def one_line(text: object) -> str:
@@ -66,3 +68,30 @@ def main() -> None:
         message = one_line(error)[:200]
         typer.echo(f"error: unexpected {type(error).__name__}: {message}; {where}; please report it", err=True)
         sys.exit(1)
+
+
+def run() -> None:
+    """The ``survey`` program: :func:`main`, then the process ends without tearing the interpreter down.
+
+    Once a command has returned, its outputs are written and closed (atomically), so what is left
+    is Python's finalisation: freeing every array and module object one by one, which the
+    operating system does at once when the process ends (a few tenths of a second after a large
+    ``survey estimate``). The exit handlers still run (logging, temporary folders, thread pools);
+    only the finalisation is skipped. Tests and notebooks call :func:`main`, which returns or
+    raises ``SystemExit`` as usual.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`survey ... | head`): nothing more to say
+            pass
+    os._exit(code or 0)
