@@ -92,6 +92,21 @@ def _level_key(value) -> str:
     return str(int(number)) if number.is_integer() else text
 
 
+def _level_keys(values: pd.Series) -> pd.Series:
+    """``values.map(_level_key)``, each distinct value keyed once.
+
+    Values that compare equal (1, 1.0, True) have the same key, so keying the distinct values is
+    keying every value. Columns of other kinds (categories, missing values) are mapped as before.
+    """
+    plain = values.dtype == object or (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf")
+    cells = values.to_numpy(dtype=object)
+    if not plain or values.empty or pd.isna(cells).any():
+        return values.map(_level_key)
+    codes, uniques = pd.factorize(cells)
+    keys = pd.Series(uniques, dtype=object).map(_level_key)
+    return pd.Series(keys.to_numpy()[codes], index=values.index, dtype=keys.dtype)
+
+
 def read_step_table(study: Study, name: str) -> pd.DataFrame:
     """One of the estimation/effects tables, checked for the columns the reports use."""
     path = getattr(study.paths, TABLE_FILES[name])
@@ -224,7 +239,7 @@ def sample_makeup(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
     long = base.assign(district=base["district"].astype(str)).melt(id_vars=["wave", "district"],
                                                                    var_name="variable", value_name="level")
     long = long.dropna(subset=["level"])
-    long["level"] = long["level"].map(_level_key)
+    long["level"] = _level_keys(long["level"])
     by_district = long.groupby(["wave", "district", "variable", "level"]).size().rename("respondents").reset_index()
     city = long.groupby(["wave", "variable", "level"]).size().rename("respondents").reset_index().assign(
         district=CITY)
