@@ -199,3 +199,17 @@ def test_standardize_needs_every_sample_cell_in_the_standard(sample):
     standard = pd.DataFrame({"age_group": ["younger"], "population": [700.0]})
     with pytest.raises(ColumnError, match="standard population has no row for the sample's cell age_group='older'"):
         est.standardize(design(sample), "age_group", standard)
+
+
+def test_cell_labels_a_column_at_a_time_are_the_labels_cell_by_cell():
+    from survey.estimation.weighting import _cell_label, _cell_labels
+
+    pop = pd.DataFrame({"district": ["a", "b", "c", "d"] * 3, "sex": np.arange(12) % 2,
+                        "f": np.array([0.1, 2.0, -0.0, 1e16, np.nan, 1 / 3] * 2),
+                        "age_group": pd.Categorical(["18-29", "30-44", "45-59"] * 4),
+                        "n": pd.array([1, None, 3, 4] * 3, dtype="Int64"), "b": [True, False] * 6,
+                        "s": pd.array(["x", None, "z", "w"] * 3, dtype="str"),
+                        "t": pd.to_datetime(["2024-01-01 00:00", "2024-01-02 09:30"] * 6)})
+    rows = np.array([0, 3, 4, 11, 5])
+    for columns in (list(pop.columns), ["district", "sex"], []):
+        assert _cell_labels(pop, columns, rows) == [_cell_label(pop, columns, i) for i in rows]

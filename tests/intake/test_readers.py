@@ -1,5 +1,8 @@
 """Readers: encodings are detected, not guessed; formats keep what they know."""
 
+import datetime
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -90,3 +93,25 @@ def test_typed_parquet_columns_become_the_text_str_gives(tmp_path):
     for column in frame.columns:
         expected = [None if pd.isna(v) or v == "" else str(v) for v in frame[column].astype(object)]
         assert [None if pd.isna(v) else v for v in got[column]] == expected, column
+
+
+def _cells_as_mapped(column: list) -> list:
+    """What ``Series.map(_cell_text)`` in an ``object`` frame makes of a column: (type, value) per cell."""
+    from survey.intake.readers import _cell_text
+
+    mapped = pd.DataFrame({"x": pd.Series(column, dtype=object).map(_cell_text)}, dtype=object)["x"]
+    return [(type(v).__name__, v if v == v else "NaN") for v in mapped]
+
+
+@pytest.mark.parametrize("column", [
+    [None, None, ""], ["", ""], ["a", None, ""], ["a", "b"], [1.0, 2.5, None, float("nan")],
+    [True, 1, 1.0, "1", None], [False, 0, -0.0, 0.0, 1e20], [pd.NaT, float("nan"), 2.0, None],
+    [datetime.datetime(2024, 1, 1, 9, 30), datetime.date(2024, 1, 2), ""],
+    [datetime.time(9, 30), datetime.timedelta(hours=1), 3],
+])
+def test_excel_cells_as_text_column_at_once_as_cell_by_cell(column):
+    from survey.intake.readers import _column_text
+
+    converted = _column_text(np.array(column, dtype=object))
+    framed = pd.DataFrame({"x": converted}, dtype=object)["x"]
+    assert [(type(v).__name__, v if v == v else "NaN") for v in framed] == _cells_as_mapped(column)

@@ -112,6 +112,14 @@ def _cell_label(pop: pd.DataFrame, columns: list[str], i: int) -> str:
     return ", ".join(f"{c}={pop[c].iloc[i]}" for c in columns)
 
 
+def _cell_labels(pop: pd.DataFrame, columns: list[str], rows: np.ndarray) -> list[str]:
+    """:func:`_cell_label` of each of ``rows`` (positions in ``pop``), a column at a time."""
+    if not columns:
+        return ["" for _ in rows]
+    parts = [[f"{c}={value}" for value in pop[c].iloc[rows]] for c in columns]
+    return [", ".join(cell) for cell in zip(*parts, strict=True)]
+
+
 def _poststratify_weights(
     data: pd.DataFrame,
     weights: np.ndarray,
@@ -169,7 +177,7 @@ def _poststratify_weights(
         cells=np.where(in_cell, compact[np.where(cell >= 0, cell, 0)], -1),
         weights=new,
         old_weights=weights,
-        labels=[_cell_label(pop, columns, i) for i in np.flatnonzero(usable)],
+        labels=_cell_labels(pop, columns, np.flatnonzero(usable)),
         variables=tuple(columns),
     )
     return new, margin

@@ -53,7 +53,11 @@ def identifier_in_field(values: pd.Series) -> np.ndarray:
 
 
 def _normalised(values: pd.Series) -> set[str]:
-    distinct = pd.unique(values.dropna().astype(object).astype(str))
+    present = values.dropna().to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(present, skipna=False) == "string":  # text already: its distinct values
+        distinct = pd.unique(present)
+    else:
+        distinct = pd.unique(values.dropna().astype(object).astype(str))
     folded = {normalise_label(v).upper() for v in distinct}
     folded.discard("")
     return folded

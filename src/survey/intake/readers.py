@@ -188,7 +188,7 @@ def read_xlsx(path: Path, sheet: str | int = 0) -> RawTable:
     grid = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
     frame, duplicates = _with_header(path, grid)
     _no_rows(path, frame)
-    text = {column: frame[column].map(_cell_text) for column in frame.columns}
+    text = {column: _column_text(frame[column].to_numpy(dtype=object)) for column in frame.columns}
     return RawTable(path=path, data=pd.DataFrame(text, index=frame.index, dtype=object),
                     duplicate_headers=duplicates)
 
@@ -196,6 +196,41 @@ def read_xlsx(path: Path, sheet: str | int = 0) -> RawTable:
 def _sheet_not_found(path: Path, sheet) -> InputFileError:
     return InputFileError(f"{path}: sheet {sheet!r} not found; set `sheet:` for this input in "
                           "study.yaml to a sheet name or number")
+
+
+def _column_text(cells: np.ndarray) -> np.ndarray:
+    """:func:`_cell_text` of every cell of one column, as ``Series.map(_cell_text)`` gives it.
+
+    Text cells are kept (empty text is missing); every other distinct value of each Python type is
+    converted once (grouped by exact type, so ``True``, ``1`` and ``1.0``, which compare equal, stay
+    apart). Missing cells are NaN when the column has any text, else None: what pandas makes of the
+    mapped column (text with missing values becomes a string column, and that an ``object`` one).
+    """
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # only text: the common case, no conversion
+        out = cells.copy()
+        empty = cells == ""
+        out[empty] = np.nan if not empty.all() else None
+        return out
+    out = np.empty(len(cells), dtype=object)
+    types = np.fromiter(map(type, cells), dtype=object, count=len(cells))
+    text = np.equal(types, str)  # exactly str; a subclass of str goes the general way (its cells stay as they are)
+    words = cells[text]
+    out[text] = np.where(words == "", None, words)
+    other = np.flatnonzero(~text)
+    kinds, found = pd.factorize(types[other])
+    for kind in range(len(found)):
+        where = other[kinds == kind]
+        values = cells[where]
+        gaps = pd.isna(values)  # None, NaN, NaT: one by one (factorize would make them one missing value)
+        out[where[gaps]] = [_cell_text(value) for value in values[gaps]]
+        where, values = where[~gaps], values[~gaps]
+        codes, uniques = pd.factorize(values)
+        converted = np.empty(len(uniques), dtype=object)
+        converted[:] = [_cell_text(value) for value in uniques]
+        out[where] = converted[codes]
+    missing = pd.isna(out)  # None: empty text and what _cell_text finds empty
+    out[missing] = np.nan if (~missing).any() else None
+    return out
 
 
 def _cell_text(value) -> str | None:

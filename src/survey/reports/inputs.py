@@ -92,6 +92,21 @@ def _level_key(value) -> str:
     return str(int(number)) if number.is_integer() else text
 
 
+def _level_keys(values: pd.Series) -> pd.Series:
+    """``values.map(_level_key)``, each distinct value keyed once.
+
+    Values that compare equal (1, 1.0, True) have the same key, so keying the distinct values is
+    keying every value. Columns of other kinds (categories, missing values) are mapped as before.
+    """
+    plain = values.dtype == object or (isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf")
+    cells = values.to_numpy(dtype=object)
+    if not plain or values.empty or pd.isna(cells).any():
+        return values.map(_level_key)
+    codes, uniques = pd.factorize(cells)
+    keys = pd.Series(uniques, dtype=object).map(_level_key)
+    return pd.Series(keys.to_numpy()[codes], index=values.index, dtype=keys.dtype)
+
+
 def read_step_table(study: Study, name: str) -> pd.DataFrame:
     """One of the estimation/effects tables, checked for the columns the reports use."""
     path = getattr(study.paths, TABLE_FILES[name])
@@ -224,7 +239,7 @@ def sample_makeup(study: Study, scored: pd.DataFrame) -> pd.DataFrame:
     long = base.assign(district=base["district"].astype(str)).melt(id_vars=["wave", "district"],
                                                                    var_name="variable", value_name="level")
     long = long.dropna(subset=["level"])
-    long["level"] = long["level"].map(_level_key)
+    long["level"] = _level_keys(long["level"])
     by_district = long.groupby(["wave", "district", "variable", "level"]).size().rename("respondents").reset_index()
     city = long.groupby(["wave", "variable", "level"]).size().rename("respondents").reset_index().assign(
         district=CITY)
@@ -457,23 +472,63 @@ class ReportData:
 
     def for_district(self, district: str) -> DistrictData:
         """The district's rows and the city's; a one-line error if the district is unknown."""
+        scalars, tables = self.district_parts(district)
+        rows = {name: select_rows(table, which, district) for name, (table, which) in tables.items()}
+        data = DistrictData(**scalars, **rows)
+        known = self.__dict__.get("_district_digests", {}).get(district)
+        if known is not None:  # computed for every district at once from these same tables
+            data.__dict__["_digest"] = known
+        return data
+
+    def district_parts(self, district: str) -> tuple[dict, dict[str, tuple[pd.DataFrame, str]]]:
+        """:class:`DistrictData`'s fields for ``district``: the scalars, and each table with which of its rows.
+
+        Which rows (:func:`select_rows`): ``district``, ``district_and_city``, ``whole`` (the table itself),
+        and for the pilot's tables ``all`` for a pilot district, ``none`` otherwise. A one-line error if the
+        district is unknown.
+        """
         codes = self.district_codes()
         if district not in codes:
             raise ConfigError(f"district: expected one of {', '.join(codes)}, found {district!r}")
-
-        def rows(table: pd.DataFrame, with_city: bool = True) -> pd.DataFrame:
-            keep = [district, CITY] if with_city else [district]
-            return table[table["district"].isin(keep)].reset_index(drop=True)
-
         tests = self.comparisons
-        return DistrictData(
-            district=district, method=self.method, level=tests.level, pilot_start=self.pilots.get(district),
-            pilot_start_date=self.pilot_dates.get(district), pilots=tuple(sorted(self.pilots)),
-            prevalence=rows(self.prevalence), subgroups=rows(self.subgroups, with_city=False),
-            change=rows(self.change),
-            effects=(self.effects if district in self.pilots else self.effects.iloc[0:0]).reset_index(drop=True),
-            services=rows(self.services), sample=rows(self.sample), makeup=rows(self.makeup),
-            population=rows(self.population), completion=rows(self.completion), quality=rows(self.quality),
-            fieldwork=self.fieldwork, versus_city=rows(tests.districts, with_city=False),
-            subgroup_tests=rows(tests.subgroups, with_city=False), change_tests=rows(tests.change),
-            trends=tests.trends if district in self.pilots else tests.trends.iloc[0:0])
+        pilot = "all" if district in self.pilots else "none"
+        scalars = dict(district=district, method=self.method, level=tests.level, pilot_start=self.pilots.get(district),
+                       pilot_start_date=self.pilot_dates.get(district), pilots=tuple(sorted(self.pilots)))
+        both, own = "district_and_city", "district"
+        tables = dict(prevalence=(self.prevalence, both), subgroups=(self.subgroups, own), change=(self.change, both),
+                      effects=(self.effects, pilot), services=(self.services, both), sample=(self.sample, both),
+                      makeup=(self.makeup, both), population=(self.population, both),
+                      completion=(self.completion, both), quality=(self.quality, both),
+                      fieldwork=(self.fieldwork, "whole"), versus_city=(tests.districts, own),
+                      subgroup_tests=(tests.subgroups, own), change_tests=(tests.change, both),
+                      trends=(tests.trends, pilot))
+        return scalars, tables
+
+    def district_digests(self) -> dict[str, str]:
+        """Every district's :meth:`DistrictData.digest`, computed at once (:mod:`survey.reports.digests`).
+
+        Kept with the inputs (and handed to the report kernels with them), so :meth:`for_district`'s
+        data carry their digest without hashing their rows again.
+        """
+        if "_district_digests" not in self.__dict__:
+            from survey.reports.digests import all_district_digests
+
+            self.__dict__["_district_digests"] = all_district_digests(self, self.district_codes())
+        return self.__dict__["_district_digests"]
+
+
+WHICH_ROWS = ("district", "district_and_city", "all", "none", "whole")
+
+
+def select_rows(table: pd.DataFrame, which: str, district: str) -> pd.DataFrame:
+    """The rows of ``table`` that ``which`` keeps for ``district``, numbered from 0 (``whole``: the table itself)."""
+    if which not in WHICH_ROWS:
+        raise ValueError(f"which rows: expected one of {', '.join(WHICH_ROWS)}, found {which!r}")
+    if which == "whole":
+        return table
+    if which == "all":
+        return table.reset_index(drop=True)
+    if which == "none":
+        return table.iloc[0:0].reset_index(drop=True)
+    keep = [district, CITY] if which == "district_and_city" else [district]
+    return table[table["district"].isin(keep)].reset_index(drop=True)

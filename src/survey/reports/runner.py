@@ -244,7 +244,7 @@ def plan_reports(data: ReportData, districts: str | Sequence[str] | None = "all"
             continue
         links = district_links(study.reports_dir, slug, lang, pdf=pdf)
         parameters = {"district": district, "wave": wave, "lang": lang, "study": study_place}
-        data_digest = data.for_district(district).digest() if district in names else "unknown district"
+        data_digest = data.district_digests()[district] if district in names else "unknown district"
         digest = input_hash(data_digest=data_digest, parameters=parameters, files=shared_files)
         title = text("title", lang, district=names.get(district, district), wave=wave)
         job = DistrictJob(str(study.config_file), district, slug, title, wave, lang, str(folder), str(notebook),
