@@ -263,7 +263,7 @@ polars and svy, reads the file with `polars.read_parquet`, builds `Sample(...)`,
 {args.repeats} runs alternating between the two. The tables agree first (max rel. diff. of estimates and SEs).
 
 Run on {date.today().isoformat()} ({platform.machine()}, 2 shared cores, Python {platform.python_version()}); load
-average {load} (1/5/15 min) at the end, other engineers' jobs running:
+average {load} (1/5/15 min) at the end:
 
 | what | median | runs | svy / this |
 |---|---|---|---|
