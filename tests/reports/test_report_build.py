@@ -33,9 +33,9 @@ def test_every_district_is_built_with_page_notebook_figures_and_tables(built_rep
         folder = report_study.reports_dir / code
         for name in ("report.html", "report.pdf", "report.ipynb", "manifest.json"):
             assert (folder / name).is_file(), folder / name
-        for name in FIGURES:
-            for suffix in (".png", ".svg"):
-                assert (folder / "figures" / f"{name}{suffix}").stat().st_size > 1000
+        for name in FIGURES:  # vector figures; PNGs only when the study asks (reports.figure_files)
+            assert (folder / "figures" / f"{name}.svg").stat().st_size > 1000
+            assert not (folder / "figures" / f"{name}.png").exists()
         for name in TABLES:
             assert len(pd.read_csv(folder / "tables" / f"{name}.csv")) > 0
             assert (folder / "tables" / f"{name}.xlsx").stat().st_size > 0
@@ -116,8 +116,7 @@ def test_index_tabulates_every_district_and_links_its_page(built_reports, report
     assert overview_table.count("<tr") == 1 + 8 + 1  # header, districts, city
     assert page.count('class="tilemap"') == 6 and page.count('class="survey-table sortable"') == 1 + 6
     assert 'src="data:image/svg+xml;base64,' in page  # the forest plot, embedded
-    for suffix in (".png", ".svg"):
-        assert (report_study.reports_dir / "overview" / "figures" / f"forest{suffix}").is_file()
+    assert (report_study.reports_dir / "overview" / "figures" / "forest.svg").is_file()
     overview = pd.read_csv(report_study.reports_dir / "overview" / "tables" / "key_indicators.csv")
     prevalence = pd.read_csv(report_study.reports_dir / "tables" / "prevalence.csv")
     merged = overview.merge(prevalence, on=["wave", "district", "indicator", "method"], suffixes=("", "_source"))

@@ -10,13 +10,16 @@
   :class:`~survey.reports.runner.ReportRun`.
 * :mod:`survey.reports.fonts` — the CJK font (Noto Sans SC from ``pylopdf-fonts-zh-cn``) for
   matplotlib and, through a fontconfig file, for headless Chromium.
+* :mod:`survey.reports.figures` — the report figures; :mod:`survey.reports.layout` places their
+  axes by measuring the labels, so each figure is drawn once per file it is saved as.
 * :mod:`survey.reports.webpage` — an executed notebook as a sanitised, printable page with its own font.
 * :mod:`survey.reports.index` — the index page: sortable comparison tables, tile maps, a forest plot.
 * :mod:`survey.reports.browser` — headless Chromium: prints the pages to PDF, checks pages, screenshots.
 
 Output layout (``reports/<study>/``): ``index.html`` (and ``overview/tables|figures``) and one
 folder per district slug (``<slug>/report.html``, ``report.pdf``, ``report.ipynb``,
-``figures/*.png|svg``, ``tables/*.csv|xlsx``, ``manifest.json``) for Chinese; the same under
+``figures/*.svg``, and ``*.png`` when ``reports.figure_files`` asks, ``tables/*.csv|xlsx``,
+``manifest.json``) for Chinese; the same under
 ``en/`` for English.
 """
 

@@ -13,7 +13,8 @@ test at the study's level; a section the study cannot support is left out
 The key findings (:mod:`survey.reports.findings`), the pilot section and its appendix
 (:mod:`survey.reports.pilot`) and the definitions and methods box
 (:mod:`survey.reports.methods`) live in their own modules. Every section is saved as it is
-built when the report has an ``output_dir`` (tables as CSV and XLSX, figures as PNG and SVG).
+built when the report has an ``output_dir`` (tables as CSV and XLSX, figures as SVG, and PNG when the
+study's ``reports.figure_files`` asks for it).
 
 The notebook ``notebooks/district_report.ipynb`` only calls :meth:`DistrictReport.sections`
 and shows the result; nothing is computed in the notebook.
@@ -148,7 +149,7 @@ class DistrictReport:
         return study_label(entry.label, self.lang, default=indicator)
 
     def _finish(self, section: Section) -> Section:
-        section.save(self.output_dir)
+        section.save(self.output_dir, self.study.config.reports.figure_files)
         return section
 
     def sentences(self, parts) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from survey.reports.fonts import use_cjk_font
+from survey.reports.layout import fit
 
 DISTRICT_COLOUR = "#1f5a8a"
 CITY_COLOUR = "#8c8c8c"
@@ -26,9 +27,10 @@ TARGET_COLOURS = ("#c0392b", "#e67e22")
 SUPPRESSED_MARK = "‡"
 
 
-def _new_figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
+def _new_figure(width: float, height: float) -> Figure:
+    """A figure without a layout engine: each function places its axes (:func:`survey.reports.layout.fit`)."""
     use_cjk_font()
-    return Figure(figsize=(width, height), layout=layout)
+    return Figure(figsize=(width, height))
 
 
 def warm_up() -> None:
@@ -118,7 +120,8 @@ def estimates_beside_city(table: pd.DataFrame, *, district_name: str, city_name:
     ax.set_xlabel(xlabel)
     ax.set_xlim(left=0)
     ax.grid(axis="x", alpha=0.3)
-    fig.legend(loc="outside upper center", ncols=2, frameon=False)
+    fig.legend(loc="upper center", ncols=2, frameon=False)
+    fit(fig)
     return fig
 
 
@@ -148,7 +151,8 @@ def changes_beside_city(table: pd.DataFrame, *, district_name: str, city_name: s
     ax.set_yticks(y, table["label"])
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", alpha=0.3)
-    fig.legend(loc="outside upper center", ncols=2, frameon=False)
+    fig.legend(loc="upper center", ncols=2, frameon=False)
+    fit(fig)
     return fig
 
 
@@ -185,6 +189,7 @@ def literacy_against_targets(table: pd.DataFrame, targets: dict, *, district_nam
     ax.set_ylabel(ylabel)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="lower left", frameon=False)
+    fit(fig)
     return fig
 
 
@@ -215,6 +220,7 @@ def services_over_years(table: pd.DataFrame, measures: dict[str, str], *, distri
             ax.set_xlabel(xlabel, fontsize=9)
         ax.grid(alpha=0.3)
     axes[0].legend(frameon=False, fontsize=8)
+    fit(fig)
     return fig
 
 
@@ -239,7 +245,7 @@ def forest_by_district(table: pd.DataFrame, *, panel_titles: dict[str, str], cit
     title_inches, axis_inches = 0.4, 0.75  # above each panel: its title; below: tick labels and the axis label
     width = columns * (label_inches + panel_width) + 0.2
     height = rows_of_panels * (title_inches + panel_height + axis_inches)
-    fig = _new_figure(width, height, layout=None)  # laid out here: a constrained layout costs a draw per save
+    fig = _new_figure(width, height)  # laid out here, from the names' measured width
     axes = fig.subplots(rows_of_panels, columns, squeeze=False,
                         gridspec_kw={"left": label_inches / width, "right": 1 - 0.2 / width,
                                      "top": 1 - title_inches / height, "bottom": axis_inches / height,
@@ -327,4 +333,5 @@ def pilot_before_after(table: pd.DataFrame, *, panel_titles: dict[str, str], gro
         ax.set_ylim(bottom=0)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(frameon=False, fontsize=8, loc="lower left")
+    fit(fig)
     return fig

@@ -412,7 +412,7 @@ def prepare_index(data: ReportData, *, lang: str, root: Path, wave: int | None =
     section = Section("overview", "", tables=[ReportTable("key_indicators", "", overview, overview),
                                              ReportTable("district_comparison", "", table, table)],
                       figures=figures_to_save)
-    section.save(root / "overview")
+    section.save(root / "overview", study.config.reports.figure_files)
     forest = None
     if figures_to_save:
         item = figures_to_save[0]

@@ -2,7 +2,7 @@
 
 Each section a :class:`~survey.reports.content.DistrictReport` builds is a :class:`Section`.
 ``section.save(folder)`` writes its tables as CSV and XLSX (``tables/<name>.csv|xlsx``, the tidy
-numbers) and its figures as PNG and SVG (``figures/<name>.png|svg``); :func:`show` displays it in
+numbers) and its figures as SVG, and PNG when asked (``figures/<name>.svg|png``); :func:`show` displays it in
 a notebook as one HTML block (:func:`section_html`): the heading, the prose, each figure with
 its alt text and caption, each table with its caption and notes.
 
@@ -31,6 +31,8 @@ import pandas as pd
 
 from survey import outputs
 
+#: The figure files a report writes unless the study asks for others (``reports.figure_files``).
+FIGURE_FILES = ("svg",)
 #: Resolution of the PNG figures (the SVGs are vector graphics).
 PNG_DPI = 150
 #: zlib level of the PNGs: 3 makes files within a few per cent of the default 6 in about half the time.
@@ -87,7 +89,7 @@ class ReportFigure:
     """One matplotlib figure, with its alt text and caption in the page's language.
 
     ``alt`` says what the figure shows for a reader who cannot see it; ``caption`` is printed
-    under it (after its number). ``png``/``svg`` are set once it is saved.
+    under it (after its number). ``png``/``svg`` are set once it is saved in that format.
     """
 
     name: str
@@ -132,8 +134,11 @@ class Section:
     def markdown(self) -> str:
         return f"{'#' * self.level} {self.title}\n\n{self.prose}".strip()
 
-    def save(self, folder: str | Path | None) -> list[Path]:
-        """Write tables (CSV, XLSX) and figures (PNG, SVG) under ``folder``; nothing if it is None."""
+    def save(self, folder: str | Path | None, figure_files=FIGURE_FILES) -> list[Path]:
+        """Write tables (CSV, XLSX) and figures (``figure_files``: svg, png) under ``folder``; nothing if it is None.
+
+        Each figure is drawn once per format it is written in.
+        """
         if folder is None:
             return []
         folder = Path(folder)
@@ -143,47 +148,23 @@ class Section:
             outputs.write_csv(csv, table.data, encoding="utf-8")
             outputs.write_excel(xlsx, table.data, sheet_name=table.name[:31], engine="xlsxwriter")
             written += [csv, xlsx]
+        unknown = sorted(set(figure_files) - {"svg", "png"})
+        if unknown:
+            raise ValueError(f"figure files: expected svg or png, found {unknown}")
         for item in self.figures:
-            item.png, item.svg = folder / "figures" / f"{item.name}.png", folder / "figures" / f"{item.name}.svg"
-            _lay_out_once(item.figure, PNG_DPI)
-            outputs.save_figure(item.png, item.figure, dpi=PNG_DPI, metadata={"Software": None},
-                                pil_kwargs={"compress_level": PNG_COMPRESSION})
-            outputs.save_figure(item.svg, item.figure, metadata={"Date": None, "Creator": None})
-            written += [item.png, item.svg]
+            png, svg = folder / "figures" / f"{item.name}.png", folder / "figures" / f"{item.name}.svg"
+            if "png" in figure_files:
+                item.png = outputs.save_figure(png, item.figure, dpi=PNG_DPI, metadata={"Software": None},
+                                               pil_kwargs={"compress_level": PNG_COMPRESSION})
+                written.append(png)
+            else:
+                png.unlink(missing_ok=True)  # an earlier build's drawing would not match this report
+            if "svg" in figure_files:
+                item.svg = outputs.save_figure(svg, item.figure, metadata={"Date": None, "Creator": None})
+                written.append(svg)
+            else:
+                svg.unlink(missing_ok=True)
         return written
-
-
-def _lay_out_once(figure, dpi: float) -> None:
-    """Solve a constrained layout once, at the PNG's resolution, and keep it for both saves.
-
-    ``savefig`` of a figure with a layout engine first draws the whole figure without output
-    (to solve the layout), then draws it again for real; solving it here with the PNG's own
-    renderer gives the same positions (the same solver, renderer and resolution), and with no
-    engine left neither save repeats that pass.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-    engine = figure.get_layout_engine()
-    if not isinstance(engine, ConstrainedLayoutEngine):
-        return
-    if figure.axes:
-        FigureCanvasAgg(figure)  # the canvas savefig would switch to for a PNG (it keeps it)
-        shown_dpi, figure.dpi = figure.dpi, dpi  # as savefig sets it while it saves
-        try:
-            engine.execute(figure)
-        finally:
-            figure.dpi = shown_dpi
-    figure.set_layout_engine(None)  # none at all: savefig then skips its layout pass
-
-
-def figure_png(item: ReportFigure) -> bytes:
-    """The figure's PNG: the saved file if there is one, else rendered in memory."""
-    if item.png is not None and item.png.is_file():
-        return item.png.read_bytes()
-    buffer = io.BytesIO()
-    item.figure.savefig(buffer, format="png", dpi=PNG_DPI)
-    return buffer.getvalue()
 
 
 def figure_svg(item: ReportFigure) -> bytes:

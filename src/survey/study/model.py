@@ -323,6 +323,22 @@ class Analysis(Model):
                                          "direct estimates fail the publication rule")
 
 
+class Reports(Model):
+    """How the reports write their files."""
+
+    figure_files: Seq[Literal["svg", "png"]] = Field(
+        ("svg",), description="the files written for each report figure under figures/: svg (vector; the "
+        "pages embed the same drawing) and png (150 dpi, for documents that take no SVG). Each format costs "
+        "one more drawing of every figure.")
+
+    @field_validator("figure_files")
+    @classmethod
+    def _distinct_formats(cls, formats):
+        if len(set(formats)) != len(formats):
+            raise ValueError(f"expected each format once, found {list(formats)}")
+        return formats
+
+
 class StudyConfig(Model):
     """Everything ``study.yaml`` says. Paths are relative to the file's folder."""
 
@@ -350,6 +366,7 @@ class StudyConfig(Model):
     subgroups: Seq[str] = Field((), description="variables whose levels the subgroup tables show")
     publication: Publication = Field(default_factory=Publication)
     analysis: Analysis = Field(default_factory=Analysis)
+    reports: Reports = Field(default_factory=Reports)
 
     @field_validator("instruments", mode="before")
     @classmethod
