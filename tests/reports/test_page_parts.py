@@ -112,6 +112,24 @@ def test_a_page_font_comes_from_the_base_font_when_it_covers_the_page_else_from_
         assert {ord(c) for c in text if c != " "} <= set(cmap)
 
 
+def test_a_page_using_most_of_the_base_font_embeds_it_whole_and_a_sparse_page_a_subset(tmp_path, monkeypatch):
+    from fontTools.ttLib import TTFont
+
+    from survey.reports import fonts
+
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path))
+    wording = "临江区心理健康素养达标率抑郁症状检出率"
+    base = base_font(wording)
+    base_cmap = fonts._covered(base)
+    dense = BASE_CHARACTERS + wording  # every character of the base font
+    whole = web_font(dense, base)
+    assert set(TTFont(io.BytesIO(whole)).getBestCmap()) == set(base_cmap)
+    assert web_font(dense, base) is whole  # converted once per process
+    sparse = web_font("临江 12%", base)
+    cmap = set(TTFont(io.BytesIO(sparse)).getBestCmap())
+    assert {ord(c) for c in "临江12%"} <= cmap and len(cmap) < len(base_cmap) / 4
+
+
 def test_a_page_beyond_the_base_font_widens_it_once_for_the_pages_after_it(tmp_path, monkeypatch):
     from survey.reports import fonts
 

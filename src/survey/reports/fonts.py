@@ -3,9 +3,10 @@
 The project's own set-up installs the font (it is in the pinned requirements), so a fresh
 machine needs no system CJK font: matplotlib registers the font file directly, and headless
 Chromium finds it through a fontconfig file that adds the package's font folder. The pages carry
-their own copy: :func:`font_face_css` embeds a subset of the font holding exactly the characters
-a page uses (WOFF, about 100 KB for a district report), taken quickly from a smaller TrueType
-subset for the study's wording (:func:`base_font`, cached under :func:`cache_dir`).
+their own copy: :func:`font_face_css` embeds the font for the characters a page uses (WOFF, about
+120 KB for a district report): a smaller TrueType subset for the study's wording
+(:func:`base_font`, cached under :func:`cache_dir`), whole when the page uses most of it, else a
+subset of exactly the page's characters.
 
 Noto Sans SC is licensed under the SIL Open Font License 1.1 (the licence ships with the
 package).
@@ -212,17 +213,42 @@ def _source_for(characters: set[str], base: Path | None) -> Path:
     return widened
 
 
+#: A page that uses at least this share of its base font's characters embeds the base font whole:
+#: subsetting it saves little (the demo's Chinese pages use 70% of it, and their subset is no smaller)
+#: and costs a tenth of a second per page.
+WHOLE_BASE_SHARE = 0.6
+
+
 def web_font(text: str, base: Path | None = None) -> bytes:
-    """A WOFF subset of the CJK font holding exactly the characters of ``text`` it has glyphs for.
+    """A WOFF of the CJK font covering the characters of ``text`` it has glyphs for.
 
     Taken from ``base`` (a :func:`base_font`), widened when the text needs more (see
-    :func:`_source_for`), else from the full font.
+    :func:`_source_for`), else from the full font. A subset of exactly the text's characters,
+    unless the text uses most of the base font's characters (:data:`WHOLE_BASE_SHARE`): then the
+    base font itself, converted to WOFF once per process.
     """
     import io
 
     characters = {c for c in set(text) if not c.isspace() or c in " \u3000"}
     source = _source_for(characters, base)
+    if source != cjk_font_path():
+        covered = _covered(source)
+        if len({ord(c) for c in characters} & covered) >= WHOLE_BASE_SHARE * len(covered):
+            return _whole_woff(str(source), source.stat().st_mtime_ns)
     font = _subset(str(source), characters, "woff", names=["*"] if source != cjk_font_path() else None)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+@functools_cache
+def _whole_woff(path: str, _mtime: int) -> bytes:
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, recalcBBoxes=False, recalcTimestamp=False)
+    font.flavor = "woff"
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
