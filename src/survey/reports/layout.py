@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import matplotlib
@@ -85,6 +86,15 @@ def _needs(ax, renderer, dpi: float) -> _Margins:
     return _Margins(left=left, right=right, bottom=bottom, top=top)
 
 
+@functools.cache
+def _measuring_renderer(dpi: float):
+    """An Agg renderer kept for measuring texts: matplotlib caches text sizes per renderer, so the
+    labels every report repeats (indicator names, tick values) are measured once per process."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, dpi)
+
+
 def fit(figure, *, pad: float = PAD) -> None:
     """Place the figure's grid of axes so that tick labels, axis labels, titles and figure legends fit.
 
@@ -92,16 +102,14 @@ def fit(figure, *, pad: float = PAD) -> None:
     legends are placed above the grid, centred (create them with ``loc="upper center"``).
     Hidden axes are ignored. The figure's size does not change.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     axes = [ax for ax in figure.axes if ax.get_visible() and ax.get_subplotspec() is not None]
     if not axes:
         return
     grids = {id(ax.get_subplotspec().get_gridspec()) for ax in axes}
     if len(grids) != 1:
         raise ValueError(f"layout: expected the axes of one grid, found {len(grids)} grids")
-    renderer = FigureCanvasAgg(figure).get_renderer()
     dpi = figure.dpi
+    renderer = _measuring_renderer(dpi)
     rows, columns = axes[0].get_subplotspec().get_gridspec().get_geometry()
     needs = {}
     for ax in axes:
