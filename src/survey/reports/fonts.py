@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 from functools import cache as functools_cache
 from importlib import resources
 from pathlib import Path
@@ -227,15 +228,22 @@ def web_font(text: str, base: Path | None = None) -> bytes:
     unless the text uses most of the base font's characters (:data:`WHOLE_BASE_SHARE`): then the
     base font itself, converted to WOFF once per process.
     """
-    import io
-
     characters = {c for c in set(text) if not c.isspace() or c in " \u3000"}
     source = _source_for(characters, base)
     if source != cjk_font_path():
         covered = _covered(source)
         if len({ord(c) for c in characters} & covered) >= WHOLE_BASE_SHARE * len(covered):
             return _whole_woff(str(source), source.stat().st_mtime_ns)
-    font = _subset(str(source), characters, "woff", names=["*"] if source != cjk_font_path() else None)
+    return _subset_woff(str(source), source.stat().st_mtime_ns, frozenset(characters), source != cjk_font_path())
+
+
+@functools.lru_cache(maxsize=16)
+def _subset_woff(path: str, _mtime: int, characters: frozenset[str], from_base: bool) -> bytes:
+    """The WOFF subset of ``path`` for ``characters``, kept for the next page with the same ones
+    (every English page of a study uses the same characters)."""
+    import io
+
+    font = _subset(path, set(characters), "woff", names=["*"] if from_base else None)
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
