@@ -73,7 +73,7 @@ FIGURES = {
 
 
 def _drawn_boxes(fig):
-    """Each visible axes' full extent as drawn (labels, titles, legends included), and the figure legends', in inches."""
+    """Each visible axes' full extent as drawn (with its labels and title) and the figure legends', in inches."""
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
     boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
