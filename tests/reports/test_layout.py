@@ -108,6 +108,15 @@ def test_panels_side_by_side_do_not_run_into_each_other(name):
         assert left.x1 <= right.x0 + 0.02, (left, right)
 
 
+@pytest.mark.parametrize("chart", [figures.estimates_beside_city, figures.changes_beside_city])
+def test_the_mark_of_a_withheld_top_row_lies_inside_the_axes(chart):
+    table = _indicator_table().assign(flag=["suppress", "present", "present"], suppressed=[True, False, False])
+    ax = chart(table, district_name="d", city_name="c", xlabel="%").axes[0]
+    marks = [t for t in ax.texts if t.get_text() == figures.SUPPRESSED_MARK]
+    low, high = ax.get_ylim()
+    assert len(marks) == 1 and low < marks[0].xy[1] < high
+
+
 def test_a_label_too_long_for_the_figure_is_an_error_not_a_squashed_panel():
     table = _indicator_table().assign(label=["很" * 120, "b", "c"])
     with pytest.raises(ValueError, match="leave no room"):
