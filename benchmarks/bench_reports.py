@@ -6,13 +6,14 @@ for the 8-district demo and for a 5-district study. This script builds both with
 process, as ``survey report`` runs: the shared-step check, loading the inputs once, the
 notebooks, pages, PDFs and the index.
 
-Two variants run side by side on the same study folders:
+Two variants run side by side on the same study folders, alternating build by build (the machine
+is shared and its speed drifts):
 
 * ``today``: the code of a git revision (``--baseline``, default: where this branch left ``main``),
-  extracted to a temporary folder and put first on ``PYTHONPATH`` (its kernels inherit it): a new
-  kernel per district, nbconvert's page, no PDF;
-* ``new``: this working tree: one warm kernel and one Chromium per worker, the sanitised page
-  with its font, and ``report.pdf``.
+  extracted to a temporary folder and put first on ``PYTHONPATH`` (its kernels inherit it);
+* ``new``: this working tree.
+
+Both build what ``survey report`` builds by default (HTML and ``report.pdf``), in ``--lang``.
 
 The 5-district study is the demo's first five districts cloned under new codes (every respondent,
 margin and service row of each, so each clone has its source's sample); a study folder given with
@@ -26,6 +27,7 @@ it started and waited for) shared out — what two free cores would need at leas
 each — and ``parts`` the medians of the new build's parts.
 
 Run:  .venv/bin/python benchmarks/bench_reports.py [--repeats 3] [--jobs 2] [--variants today,new]
+          [--baseline REV] [--study5 data/nanhu] [--lang zh|en]
 """
 
 from __future__ import annotations
@@ -53,10 +55,10 @@ import json, sys, time
 from pathlib import Path
 if __name__ == "__main__":
     from survey.reports.runner import build_reports
-    study, jobs, notebook = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    study, jobs, notebook, lang = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     start = time.perf_counter()
     run = build_reports(study, "all", jobs=jobs, force=True, progress=False, echo=lambda line: None,
-                        notebook=notebook)
+                        notebook=notebook, lang=lang)
     wall = time.perf_counter() - start
     if not run.ok:
         raise SystemExit("\n".join(run.failure_lines()))
@@ -148,7 +150,7 @@ def baseline_tree(revision: str, folder: Path) -> Path:
     return root
 
 
-def time_build(study_file: Path, jobs: int, *, tree: Path | None) -> dict:
+def time_build(study_file: Path, jobs: int, *, tree: Path | None, lang: str = "zh") -> dict:
     """One build in a fresh interpreter: wall seconds, each district's seconds and parts."""
     env = {**os.environ}
     notebook = project_root() / "notebooks" / "district_report.ipynb"
@@ -159,7 +161,7 @@ def time_build(study_file: Path, jobs: int, *, tree: Path | None) -> dict:
         script.write(RUN)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
-        done = subprocess.run([sys.executable, script.name, str(study_file), str(jobs), str(notebook)], env=env,
+        done = subprocess.run([sys.executable, script.name, str(study_file), str(jobs), str(notebook), lang], env=env,
                               capture_output=True, text=True)
     finally:
         os.unlink(script.name)
@@ -179,6 +181,7 @@ def main() -> None:
     parser.add_argument("--variants", default="today,new", help="today (the baseline revision), new (this tree)")
     parser.add_argument("--baseline", default="", help="git revision of 'today' (default: merge-base of HEAD and main)")
     parser.add_argument("--study5", default="", help="a 5-district study folder instead of the demo's clone")
+    parser.add_argument("--lang", default="zh", choices=["zh", "en"], help="report language")
     args = parser.parse_args()
     from survey.pipeline import steps
     from survey.reports.runner import choose_kernel
@@ -199,7 +202,7 @@ def main() -> None:
         trees = {"today": baseline_tree(baseline, folder) if "today" in variants else None, "new": None}
         load = os.getloadavg()[0]
         print(f"python {platform.python_version()}, {os.cpu_count()} cores, kernel {choose_kernel()[0]}, "
-              f"load average {load:.1f} at the start, baseline {baseline}")
+              f"load average {load:.1f} at the start, baseline {baseline}, reports in {args.lang}")
         print("| study | districts | variant | jobs | wall, median (s) | runs (s) | wall / districts (s) "
               "| median per district (s) | CPU / districts (s) | parts (new: kernel, notebook, page, pdf) |")
         print("|---|---|---|---|---|---|---|---|---|---|")
@@ -207,8 +210,13 @@ def main() -> None:
             study = load_study(path / "study.yaml")
             steps.ensure(study, steps.SHARED, echo=lambda line: None)
             n = len(study.districts())
+            builds = {variant: [] for variant in variants}
+            for _ in range(args.repeats):
+                for variant in variants:
+                    builds[variant].append(time_build(study.config_file, args.jobs, tree=trees[variant],
+                                                      lang=args.lang))
             for variant in variants:
-                runs = [time_build(study.config_file, args.jobs, tree=trees[variant]) for _ in range(args.repeats)]
+                runs = builds[variant]
                 walls = [r["wall"] for r in runs]
                 per = statistics.median([s for r in runs for s in r["seconds"]])
                 parts = ", ".join(f"{part} {statistics.median([p[part] for r in runs for p in r['parts']]):.2f}"
