@@ -141,6 +141,9 @@ class Section:
         """
         if folder is None:
             return []
+        unknown = sorted(set(figure_files) - {"svg", "png"})
+        if unknown:
+            raise ValueError(f"figure files: expected svg or png, found {unknown}")
         folder = Path(folder)
         written = []
         for table in self.tables:  # each file is written under a temporary name, then renamed
@@ -148,9 +151,6 @@ class Section:
             outputs.write_csv(csv, table.data, encoding="utf-8")
             outputs.write_excel(xlsx, table.data, sheet_name=table.name[:31], engine="xlsxwriter")
             written += [csv, xlsx]
-        unknown = sorted(set(figure_files) - {"svg", "png"})
-        if unknown:
-            raise ValueError(f"figure files: expected svg or png, found {unknown}")
         for item in self.figures:
             png, svg = folder / "figures" / f"{item.name}.png", folder / "figures" / f"{item.name}.svg"
             if "png" in figure_files:

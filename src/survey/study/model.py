@@ -32,6 +32,12 @@ def _as_tuple(value):
     return tuple(value) if isinstance(value, list) else value
 
 
+def _distinct(values, what: str):
+    if len(set(values)) != len(values):
+        raise ValueError(f"expected distinct {what}, found {list(values)}")
+    return values
+
+
 #: A YAML list, kept as a tuple (the model is frozen and strict: a list is the only sequence YAML has).
 Seq = Annotated[tuple[T, ...], BeforeValidator(_as_tuple)]
 
@@ -305,10 +311,8 @@ class SmallArea(Model):
 
     @field_validator("variables")
     @classmethod
-    def _distinct(cls, variables):
-        if len(set(variables)) != len(variables):
-            raise ValueError(f"expected distinct covariate columns, found {list(variables)}")
-        return variables
+    def _distinct_columns(cls, variables):
+        return _distinct(variables, "covariate columns")
 
 
 class Analysis(Model):
@@ -334,9 +338,7 @@ class Reports(Model):
     @field_validator("figure_files")
     @classmethod
     def _distinct_formats(cls, formats):
-        if len(set(formats)) != len(formats):
-            raise ValueError(f"expected each format once, found {list(formats)}")
-        return formats
+        return _distinct(formats, "formats")
 
 
 class StudyConfig(Model):
