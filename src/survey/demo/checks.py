@@ -64,7 +64,12 @@ def planted_vs_found(result, truth: dict) -> list[tuple[str, int, int]]:
 
 
 def prevalence_coverage(table: pd.DataFrame, truth: dict, keys: dict[str, str] = PREVALENCE_KEYS) -> pd.DataFrame:
-    """The rows of a prevalence table that have a true value, with ``truth`` and ``covered`` (the CI contains it)."""
+    """The rows of a prevalence table that have a true value, with ``truth`` and ``covered``.
+
+    ``covered``: True or False as the CI contains the true value; missing (``pd.NA``) for a row
+    whose interval is missing (the estimator gave none, e.g. a small-county cell without a case), which
+    is neither a hit nor a miss.
+    """
     values = truth.get("prevalence", {})
     true = []
     for row in table[["wave", "district", "indicator"]].itertuples(index=False):
@@ -73,13 +78,19 @@ def prevalence_coverage(table: pd.DataFrame, truth: dict, keys: dict[str, str] =
         true.append(np.nan if value is None else float(value))
     out = table.assign(truth=true)
     out = out[out["truth"].notna()].copy()
-    out["covered"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    inside = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    out["covered"] = inside.astype("boolean").where(out["ci_low"].notna() & out["ci_high"].notna())
     return out
 
 
 def coverage_summary(coverage: pd.DataFrame) -> str:
-    """How many CIs contain the true prevalence, by method."""
-    parts = [f"{method} {int(g['covered'].sum())}/{len(g)}" for method, g in coverage.groupby("method", sort=False)]
+    """How many CIs contain the true prevalence, by method (rows without an interval counted apart)."""
+    parts = []
+    for method, group in coverage.groupby("method", sort=False):
+        with_interval = group["covered"].dropna()
+        without = len(group) - len(with_interval)
+        parts.append(f"{method} {int(with_interval.sum())}/{len(with_interval)}"
+                     + (f" ({without} without an interval)" if without else ""))
     return "95% CIs containing the true prevalence (truth.json): " + ", ".join(parts)
 
 
