@@ -183,3 +183,17 @@ def test_a_study_yaml_asking_for_png_is_read(tmp_path):
     config.write_text(text + "\nreports:\n  figure_files: [svg, jpeg]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="figure_files"):
         load_study(config)
+
+
+def test_an_index_of_a_study_asking_for_png_only_still_embeds_its_forest_plot(report_data, tmp_path):
+    import base64
+    import dataclasses
+
+    from survey.reports.index import prepare_index
+
+    config = report_data.study.config.model_copy(update={"reports": Reports(figure_files=("png",))})
+    data = dataclasses.replace(report_data, study=dataclasses.replace(report_data.study, config=config))
+    prepared = prepare_index(data, lang="zh", root=tmp_path)
+    figures_folder = tmp_path / "overview" / "figures"
+    assert (figures_folder / "forest.png").is_file() and not (figures_folder / "forest.svg").exists()
+    assert base64.b64decode(prepared.forest["svg"]).lstrip().startswith(b"<?xml")

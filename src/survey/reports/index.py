@@ -41,7 +41,7 @@ from survey.reports import figures, formatting
 from survey.reports.inputs import CITY, ReportData
 from survey.reports.manifest import REPORT_HTML, read_manifest
 from survey.reports.pagetext import page_lookup, page_text
-from survey.reports.section import ReportFigure, ReportTable, Section
+from survey.reports.section import ReportFigure, ReportTable, Section, figure_svg
 from survey.reports.text import label_of, study_label, text
 from survey.study.paths import INDEX_HTML, REPORT_PDF, slug_of
 
@@ -417,7 +417,7 @@ def prepare_index(data: ReportData, *, lang: str, root: Path, wave: int | None =
     if figures_to_save:
         item = figures_to_save[0]
         dropped = [labels[i] for i in indicators if i not in forest_panels]
-        forest = {"svg": base64.b64encode(item.svg.read_bytes()).decode(), "alt": item.alt, "caption": item.caption,
+        forest = {"svg": base64.b64encode(figure_svg(item)).decode(), "alt": item.alt, "caption": item.caption,
                   "width": int(item.figure.get_figwidth() * 100),
                   "dropped": page_text("index.forest_dropped", lang, indicators=_joined(dropped, lang)) if dropped
                   else ""}

@@ -89,14 +89,13 @@ class ReportFigure:
     """One matplotlib figure, with its alt text and caption in the page's language.
 
     ``alt`` says what the figure shows for a reader who cannot see it; ``caption`` is printed
-    under it (after its number). ``png``/``svg`` are set once it is saved in that format.
+    under it (after its number). ``svg`` is the file once it is saved as SVG.
     """
 
     name: str
     figure: object = field(repr=False)
     alt: str = ""
     caption: str = ""
-    png: Path | None = None
     svg: Path | None = None
 
     def to_html(self, fallback: str = "") -> str:
@@ -154,8 +153,8 @@ class Section:
         for item in self.figures:
             png, svg = folder / "figures" / f"{item.name}.png", folder / "figures" / f"{item.name}.svg"
             if "png" in figure_files:
-                item.png = outputs.save_figure(png, item.figure, dpi=PNG_DPI, metadata={"Software": None},
-                                               pil_kwargs={"compress_level": PNG_COMPRESSION})
+                outputs.save_figure(png, item.figure, dpi=PNG_DPI, metadata={"Software": None},
+                                    pil_kwargs={"compress_level": PNG_COMPRESSION})
                 written.append(png)
             else:
                 png.unlink(missing_ok=True)  # an earlier build's drawing would not match this report
