@@ -21,7 +21,6 @@ Example
 from __future__ import annotations
 
 import functools
-from functools import cache as functools_cache
 from importlib import resources
 from pathlib import Path
 
@@ -184,7 +183,7 @@ def _covered(path: Path) -> frozenset[int]:
     return _cmap_of(str(path), path.stat().st_mtime_ns)
 
 
-@functools_cache
+@functools.cache
 def _cmap_of(path: str, _mtime: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
@@ -228,35 +227,29 @@ def web_font(text: str, base: Path | None = None) -> bytes:
     unless the text uses most of the base font's characters (:data:`WHOLE_BASE_SHARE`): then the
     base font itself, converted to WOFF once per process.
     """
-    characters = {c for c in set(text) if not c.isspace() or c in " \u3000"}
+    characters = frozenset(c for c in set(text) if not c.isspace() or c in " \u3000")
     source = _source_for(characters, base)
-    if source != cjk_font_path():
+    from_base = source != cjk_font_path()
+    if from_base:
         covered = _covered(source)
         if len({ord(c) for c in characters} & covered) >= WHOLE_BASE_SHARE * len(covered):
-            return _whole_woff(str(source), source.stat().st_mtime_ns)
-    return _subset_woff(str(source), source.stat().st_mtime_ns, frozenset(characters), source != cjk_font_path())
+            characters = None  # the whole base font
+    return _woff(str(source), source.stat().st_mtime_ns, characters, from_base)
 
 
 @functools.lru_cache(maxsize=16)
-def _subset_woff(path: str, _mtime: int, characters: frozenset[str], from_base: bool) -> bytes:
-    """The WOFF subset of ``path`` for ``characters``, kept for the next page with the same ones
-    (every English page of a study uses the same characters)."""
-    import io
-
-    font = _subset(path, set(characters), "woff", names=["*"] if from_base else None)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()
-
-
-@functools_cache
-def _whole_woff(path: str, _mtime: int) -> bytes:
+def _woff(path: str, _mtime: int, characters: frozenset[str] | None, from_base: bool) -> bytes:
+    """``path`` as WOFF: its subset for ``characters``, or all of it (``None``); kept for the next page
+    that needs the same (every English page of a study uses the same characters)."""
     import io
 
     from fontTools.ttLib import TTFont
 
-    font = TTFont(path, recalcBBoxes=False, recalcTimestamp=False)
-    font.flavor = "woff"
+    if characters is None:
+        font = TTFont(path, recalcBBoxes=False, recalcTimestamp=False)
+        font.flavor = "woff"
+    else:
+        font = _subset(path, set(characters), "woff", names=["*"] if from_base else None)
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
